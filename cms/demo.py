@@ -1,0 +1,137 @@
+"""A fictional city for demonstrations and manual testing. Loading it twice changes nothing.
+
+青禾市 is made up; so are its districts, streets, communities and people. Phone numbers
+use the 199 0000 range so that none is likely to belong to anybody.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import date
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+
+from people.models import OrgUnit, Role, User, WorkerProfile
+
+from .models import HomePage
+from .sections import ensure_section
+
+DEMO_PASSWORD = "zhuangma-demo"
+
+CITY = ("QH", "青禾市")
+# district code, name, [(street name, [community names])]
+DISTRICTS = [
+    ("QH01", "东湖区", [
+        ("和平街道", ["幸福社区", "春晖社区", "湖滨社区", "新华社区"]),
+        ("桃源街道", ["桃园社区", "杏林社区", "翠竹社区"]),
+        ("滨江街道", ["江畔社区", "望江社区", "渔港社区"]),
+    ]),
+    ("QH02", "西岭区", [
+        ("岭南街道", ["松风社区", "枫林社区", "石桥社区", "南岭社区"]),
+        ("安居街道", ["安康社区", "乐居社区", "和睦社区"]),
+        ("朝阳街道", ["朝晖社区", "红旗社区", "光明社区"]),
+    ]),
+    ("QH03", "南川县", [
+        ("城关镇", ["城东社区", "城西社区", "北门社区", "文庙社区"]),
+        ("白石乡", ["白石村", "青山村", "河湾村"]),
+        ("柳溪镇", ["柳溪社区", "上坝村", "下坝村"]),
+    ]),
+]
+WORKERS_PER_COMMUNITY = 10
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建华志强文海燕建国春梅晓东丹丹慧敏雪梅国庆志刚秋菊宏伟晓燕建军凤英雅琴海波淑珍立新红梅永强美玲俊杰桂芝德明爱华"
+
+# One demo login per role, at units chosen to show the scope rules.
+STAFF = [
+    ("city_admin", "市级管理员·陈立新", Role.Kind.ADMIN, "QH"),
+    ("district_admin", "东湖区管理员·王海燕", Role.Kind.ADMIN, "QH01"),
+    ("district2_admin", "西岭区管理员·赵建国", Role.Kind.ADMIN, "QH02"),
+    ("street_admin", "和平街道管理员·李春梅", Role.Kind.ADMIN, "QH0101"),
+    ("trainer", "东湖区讲师·周文海", Role.Kind.TRAINER, "QH01"),
+    ("judge", "市级评委·孙雅琴", Role.Kind.JUDGE, "QH"),
+]
+
+
+@dataclass
+class Login:
+    role: str
+    login: str
+    unit: str
+
+
+def _given_names():
+    # Two-character given names from the pool, plus a few one-character ones, as in life.
+    pool = [GIVEN[i : i + 2] for i in range(0, len(GIVEN) - 1, 2)]
+    pool += list("伟芳敏静磊洋勇杰涛超")
+    return pool
+
+
+def _unit(parent, code, name, level):
+    unit = OrgUnit.objects.filter(code=code).first()
+    if unit is None:
+        unit = parent.add_child(code=code, name=name, level=level)
+    return unit
+
+
+def _user(username, real_name, phone, password_hash):
+    user, _created = User.objects.get_or_create(
+        username=username,
+        defaults={"real_name": real_name, "phone": phone, "password": password_hash},
+    )
+    return user
+
+
+@transaction.atomic
+def load_demo() -> list[Login]:
+    city = OrgUnit.objects.filter(code=CITY[0]).first() or OrgUnit.add_root(
+        code=CITY[0], name=CITY[1], level="city"
+    )
+    home = HomePage.objects.get()
+    ensure_section(city, home)
+    rng = random.Random(2026)  # the same people every time
+    given = _given_names()
+    # Hashing is deliberately slow; one hash serves every demo account.
+    password_hash = make_password(DEMO_PASSWORD)
+    phone_seq = 0
+    first_worker = None
+    for d_code, d_name, streets in DISTRICTS:
+        district = _unit(city, d_code, d_name, "district")
+        ensure_section(district, home)
+        for s_index, (s_name, communities) in enumerate(streets, start=1):
+            street = _unit(district, f"{d_code}{s_index:02d}", s_name, "street")
+            ensure_section(street, home)
+            for c_index, c_name in enumerate(communities, start=1):
+                community = _unit(street, f"{street.code}{c_index:03d}", c_name, "community")
+                for w in range(WORKERS_PER_COMMUNITY):
+                    phone_seq += 1
+                    name = rng.choice(SURNAMES) + rng.choice(given)
+                    position = (
+                        WorkerProfile.Position.SECRETARY
+                        if w == 0
+                        else rng.choice(WorkerProfile.Position.values[2:])
+                    )
+                    user = _user(f"w{community.code}{w:02d}".lower(), name, f"1990000{phone_seq:04d}", password_hash)
+                    WorkerProfile.objects.get_or_create(
+                        user=user,
+                        defaults={
+                            "community": community,
+                            "position": position,
+                            "worker_number": f"{community.code}-{w + 1:02d}",
+                            "start_date": date(rng.randint(2008, 2025), rng.randint(1, 12), 1),
+                        },
+                    )
+                    first_worker = first_worker or user
+    logins = [
+        Login(
+            str(Role.Kind.WORKER.label),
+            first_worker.phone,
+            first_worker.worker_profile.community.name_path(),
+        )
+    ]
+    for n, (username, real_name, kind, unit_code) in enumerate(STAFF, start=1):
+        unit = OrgUnit.objects.get(code=unit_code)
+        user = _user(username, real_name.split("·")[1], f"1990001{n:04d}", password_hash)
+        Role.objects.get_or_create(user=user, unit=unit, kind=kind)
+        logins.append(Login(str(Role.Kind(kind).label), username, unit.name_path()))
+    return logins

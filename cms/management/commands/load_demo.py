@@ -1,0 +1,22 @@
+from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
+
+from cms.demo import DEMO_PASSWORD, load_demo
+from people.models import OrgUnit, User
+
+
+class Command(BaseCommand):
+    help = "Load the fictional city 青禾市 with its units, sections and people. Idempotent."
+
+    def handle(self, *args, **options):
+        logins = load_demo()
+        self.stdout.write(
+            _("Demo data ready: %(units)d org units, %(users)d users.")
+            % {"units": OrgUnit.objects.count(), "users": User.objects.count()}
+        )
+        self.stdout.write(_("Demo logins (password for all: %(password)s):") % {"password": DEMO_PASSWORD})
+        for login in logins:
+            self.stdout.write(f"  {login.login:<16} {login.role}（{login.unit}）")
+        self.stdout.write(
+            _("City and district admins are asked to set up an authenticator app at first login.")
+        )

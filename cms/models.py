@@ -1,0 +1,56 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+
+class HomePage(Page):
+    """The site's front door: what is new in training, the casebook and the contests."""
+
+    intro = models.CharField(_("Introduction"), max_length=200, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    subpage_types = ["cms.SectionPage"]
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("Home page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["sections"] = (
+            SectionPage.objects.live().child_of(self).select_related("unit").order_by("title")
+        )
+        return context
+
+
+class SectionPage(Page):
+    """The part of the site an org unit publishes in; its admins edit this subtree only.
+
+    The section tree mirrors the org tree: a district's section sits in its city's.
+    """
+
+    unit = models.OneToOneField(
+        "people.OrgUnit",
+        on_delete=models.PROTECT,
+        related_name="section",
+        verbose_name=_("Org unit"),
+    )
+    intro = RichTextField(_("Introduction"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("unit"), FieldPanel("intro")]
+    parent_page_types = ["cms.HomePage", "cms.SectionPage"]
+    subpage_types = ["cms.SectionPage"]
+
+    class Meta:
+        verbose_name = _("Unit section")
+        verbose_name_plural = _("Unit section")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["subsections"] = (
+            SectionPage.objects.live().child_of(self).select_related("unit").order_by("title")
+        )
+        return context

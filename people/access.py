@@ -1,0 +1,13 @@
+"""Questions about a user's roles that more than one place asks."""
+
+from . import levels
+from .models import Role
+
+
+def requires_mfa(user) -> bool:
+    """Admins at city or district level, and superusers, must use two-factor authentication."""
+    if user.is_superuser:
+        return True
+    return Role.objects.filter(
+        user=user, kind=Role.Kind.ADMIN, unit__level__in=levels.MFA_REQUIRED
+    ).exists()
