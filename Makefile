@@ -1,0 +1,58 @@
+# Zhuangma: `make demo` to see it, `make test` to check it. Both set up everything first.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+# The interpreter named in .python-version (pyenv provides it on these machines).
+PYTHON ?= $(shell command -v python$$(cat .python-version) || command -v python3)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Debian packages the suite and the demo need: a browser for the journeys, CJK fonts for
+# screenshots and PDFs, gettext for the translation catalogue.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk gettext
+
+.PHONY: demo test test-fast setup system-deps venv messages lint serve clean
+
+demo: setup
+	$(MANAGE) migrate --noinput
+	$(MANAGE) load_demo
+	@echo "壮马 is at http://$(HOST):$(PORT)/ (English: http://$(HOST):$(PORT)/en/); Ctrl-C stops it."
+	@trap 'kill 0' EXIT INT TERM; \
+	  $(MANAGE) db_worker & \
+	  $(MANAGE) runserver $(HOST):$(PORT)
+
+test: setup
+	$(PY) -m pytest
+
+# The fast layers only: pure units and the database, no browser.
+test-fast: setup
+	$(PY) -m pytest -m "not browser"
+
+setup: system-deps venv messages
+
+system-deps:
+	@missing=""; \
+	for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+messages: venv
+	$(MANAGE) compilemessages --ignore "$(VENV)/*" -v0
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(MANAGE) makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 static_collected test-artifacts *.egg-info

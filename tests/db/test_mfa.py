@@ -1,0 +1,101 @@
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import (
+    TOTP,
+    format_hotp_value,
+    generate_totp_secret,
+    hotp_value,
+    yield_hotp_counters_from_time,
+)
+from django.urls import reverse
+
+from people.access import requires_mfa
+from tests.factories import PASSWORD, make_admin, make_sections, make_tree, make_worker
+
+pytestmark = pytest.mark.django_db
+
+ACTIVATE = "/accounts/2fa/totp/activate/"
+
+
+@pytest.fixture
+def units():
+    units = make_tree()
+    make_sections(units)  # so admins have something to open in the Wagtail admin
+    return units
+
+
+def login(client, user):
+    return client.post("/accounts/login/", {"login": user.phone, "password": PASSWORD})
+
+
+def current_code(secret):
+    return format_hotp_value(hotp_value(secret, next(yield_hotp_counters_from_time())))
+
+
+@pytest.mark.parametrize("code, required", [("T", True), ("TD1", True), ("TD1S1", False)])
+def test_mfa_is_required_for_city_and_district_admins_only(units, code, required):
+    assert requires_mfa(make_admin(units[code])) is required
+
+
+def test_workers_do_not_need_mfa(units):
+    assert not requires_mfa(make_worker(units["TD1S1C1"]))
+
+
+@pytest.mark.parametrize("code", ["T", "TD2"])
+def test_city_and_district_admins_without_authenticator_are_sent_to_set_one_up(
+    client, units, code
+):
+    admin = make_admin(units[code])
+    login(client, admin)
+    for path in ["/admin/", reverse("me"), "/"]:
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert response["Location"] == ACTIVATE
+    # Setting up asks for the password once more (allauth's reauthentication), then shows
+    # the set-up page in Chinese with an inline QR code (no remote image).
+    page = client.get(ACTIVATE)
+    assert page.status_code == 302
+    assert page["Location"].startswith("/accounts/reauthenticate/")
+    client.post(page["Location"], {"password": PASSWORD})
+    page = client.get(ACTIVATE)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "data:image/svg+xml" in text
+    assert "两步验证" in text or "身份验证器" in text
+
+
+def test_street_admin_is_not_forced(client, units):
+    admin = make_admin(units["TD1S1"])
+    login(client, admin)
+    assert client.get(reverse("me")).status_code == 200
+
+
+def test_with_an_authenticator_login_asks_for_the_code(client, units):
+    admin = make_admin(units["TD1"])
+    secret = generate_totp_secret()
+    TOTP.activate(admin, secret)
+    response = login(client, admin)
+    assert response.status_code == 302
+    assert response["Location"] == reverse("mfa_authenticate")
+    # Not logged in until the code is given.
+    assert "_auth_user_id" not in client.session
+    assert client.get("/admin/").status_code == 302
+
+    wrong = client.post(reverse("mfa_authenticate"), {"code": "000000"})
+    assert wrong.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+    response = client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(admin.pk)
+    assert client.get("/admin/").status_code == 200
+
+
+def test_required_authenticator_cannot_be_switched_off(client, units):
+    admin = make_admin(units["TD1"])
+    secret = generate_totp_secret()
+    TOTP.activate(admin, secret)
+    login(client, admin)
+    client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
+    client.post("/accounts/2fa/totp/deactivate/", {})
+    assert Authenticator.objects.filter(user=admin, type=Authenticator.Type.TOTP).exists()
