@@ -122,3 +122,13 @@ def test_worker_cannot_open_the_admin(client, site):
     response = client.get("/admin/")
     assert response.status_code in (302, 403)
     assert "/admin/pages/" not in response.content.decode()
+
+
+def test_wagtail_admin_speaks_chinese_by_default(client, site):
+    units, _sections = site
+    logged_in(client, make_admin(units["TD1"]))
+    response = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert 'lang="zh-hans"' in text
+    assert "控制面板" in text  # "Dashboard"
