@@ -1,15 +1,44 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
-from treebeard.forms import movenodeform_factory
+from treebeard.forms import MoveNodeForm, movenodeform_factory
 
 from .models import OrgUnit, Role, User, WorkerProfile
 
 
+class OrgUnitForm(MoveNodeForm):
+    """Refuses a misplaced unit as a form error, before treebeard starts moving rows."""
+
+    def clean(self):
+        cleaned = super().clean()
+        level = cleaned.get("level")
+        if not level or "treebeard_position" not in cleaned:
+            return cleaned
+        ref = cleaned.get("treebeard_ref_node")
+        if ref is None:
+            parent = None
+        elif cleaned["treebeard_position"].endswith("child"):
+            parent = ref
+        else:
+            parent = ref.get_parent()
+        try:
+            OrgUnit.check_placement(parent, level, cleaned.get("name", ""))
+            if (
+                self.instance.pk
+                and parent is not None
+                and parent.path.startswith(self.instance.path)
+            ):
+                raise ValidationError(_("A unit cannot be moved under one of its own descendants."))
+        except ValidationError as error:
+            self.add_error("treebeard_ref_node", error)
+        return cleaned
+
+
 @admin.register(OrgUnit)
 class OrgUnitAdmin(TreeAdmin):
-    form = movenodeform_factory(OrgUnit, fields=["code", "name", "level"])
+    form = movenodeform_factory(OrgUnit, form=OrgUnitForm, fields=["code", "name", "level"])
     list_display = ["name", "code", "level"]
     search_fields = ["name", "code"]
 

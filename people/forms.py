@@ -28,7 +28,9 @@ class LoginForm(AllauthLoginForm):
             number = normalise_phone(login)
             if not is_mainland_mobile(number):
                 raise forms.ValidationError(
-                    _("The mobile number “%(value)s” is malformed: it must be 11 digits starting with 1."),
+                    _(
+                        "The mobile number “%(value)s” is malformed: it must be 11 digits starting with 1."
+                    ),
                     code="invalid_phone",
                     params={"value": login},
                 )

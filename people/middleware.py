@@ -28,6 +28,11 @@ class RequireMFAMiddleware:
             and requires_mfa(user)
             and not is_mfa_enabled(user)
         ):
-            messages.warning(request, _("As a city or district admin you must set up an authenticator app (two-factor authentication) before you continue."))
+            messages.warning(
+                request,
+                _(
+                    "As a city or district admin you must set up an authenticator app (two-factor authentication) before you continue."
+                ),
+            )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)

@@ -51,17 +51,25 @@ class OrgUnit(MP_Node):
                 }
             )
 
+    @staticmethod
+    def _new_unit(kwargs) -> tuple[str, str]:
+        # treebeard takes either field values or a ready instance.
+        unit = kwargs.get("instance")
+        if unit is not None:
+            return unit.level, unit.name
+        return kwargs.get("level"), kwargs.get("name", "")
+
     @classmethod
     def add_root(cls, **kwargs):
-        cls.check_placement(None, kwargs.get("level"), kwargs.get("name", ""))
+        cls.check_placement(None, *cls._new_unit(kwargs))
         return super().add_root(**kwargs)
 
     def add_child(self, **kwargs):
-        self.check_placement(self, kwargs.get("level"), kwargs.get("name", ""))
+        self.check_placement(self, *self._new_unit(kwargs))
         return super().add_child(**kwargs)
 
     def add_sibling(self, pos=None, **kwargs):
-        self.check_placement(self.get_parent(), kwargs.get("level"), kwargs.get("name", ""))
+        self.check_placement(self.get_parent(), *self._new_unit(kwargs))
         return super().add_sibling(pos, **kwargs)
 
     def move(self, target, pos=None):
@@ -148,9 +156,7 @@ class Role(models.Model):
     class Meta:
         verbose_name = _("Role")
         verbose_name_plural = _("Role")
-        constraints = [
-            models.UniqueConstraint(fields=["user", "unit", "kind"], name="unique_role")
-        ]
+        constraints = [models.UniqueConstraint(fields=["user", "unit", "kind"], name="unique_role")]
 
     def __str__(self):
         return f"{self.user} · {self.unit} · {self.get_kind_display()}"

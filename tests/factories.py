@@ -70,3 +70,12 @@ def make_sections(units):
         for code, unit in units.items()
         if unit.level in ("city", "district", "street")
     }
+
+
+def activate_totp(user) -> str:
+    """Give `user` an authenticator app, as required of city and district admins. Returns the secret."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    secret = generate_totp_secret()
+    TOTP.activate(user, secret)
+    return secret

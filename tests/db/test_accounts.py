@@ -12,14 +12,18 @@ LOGIN = "/accounts/login/"
 @pytest.fixture
 def worker():
     units = make_tree()
-    return make_worker(units["TD1S1C1"], real_name="张晓梅", phone="13812345678", username="zhangxm")
+    return make_worker(
+        units["TD1S1C1"], real_name="张晓梅", phone="13812345678", username="zhangxm"
+    )
 
 
 def post_login(client, login, password=PASSWORD):
     return client.post(LOGIN, {"login": login, "password": password})
 
 
-@pytest.mark.parametrize("login", ["13812345678", "+86 138-1234-5678", "１３８１２３４５６７８", "zhangxm"])
+@pytest.mark.parametrize(
+    "login", ["13812345678", "+86 138-1234-5678", "１３８１２３４５６７８", "zhangxm"]
+)
 def test_worker_logs_in_with_phone_in_any_usual_form_or_username(client, worker, login):
     response = post_login(client, login)
     assert response.status_code == 302, response.content.decode()[:2000]

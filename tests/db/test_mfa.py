@@ -42,9 +42,7 @@ def test_workers_do_not_need_mfa(units):
 
 
 @pytest.mark.parametrize("code", ["T", "TD2"])
-def test_city_and_district_admins_without_authenticator_are_sent_to_set_one_up(
-    client, units, code
-):
+def test_city_and_district_admins_without_authenticator_are_sent_to_set_one_up(client, units, code):
     admin = make_admin(units[code])
     login(client, admin)
     for path in ["/admin/", reverse("me"), "/"]:

@@ -2,7 +2,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from people.models import OrgUnit
-from tests.factories import make_tree
+from tests.factories import activate_totp, make_tree
 
 pytestmark = pytest.mark.django_db
 
@@ -10,6 +10,13 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def units():
     return make_tree()
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    activate_totp(admin_user)  # superusers must use two-factor authentication
+    client.force_login(admin_user)
+    return client
 
 
 def test_tree_levels_and_name_path(units):
@@ -63,3 +70,36 @@ def test_changing_a_level_is_checked_by_clean(units):
     district.level = "community"  # would sit above its own streets
     with pytest.raises(ValidationError):
         district.full_clean()
+
+
+def test_admin_form_refuses_a_misplaced_unit_with_a_message_not_a_500(admin_client, units):
+    street = units["TD1S1"]
+    response = admin_client.post(
+        f"/django-admin/people/orgunit/{street.pk}/change/",
+        {
+            "code": street.code,
+            "name": street.name,
+            "level": "street",
+            "treebeard_position": "sorted-child",
+            "treebeard_ref_node": units["TD2S1"].pk,  # under a street
+        },
+    )
+    assert response.status_code == 200
+    assert "同级或更低层级" in response.content.decode()
+    assert OrgUnit.objects.get(pk=street.pk).get_parent().code == "TD1"
+
+
+def test_admin_form_moves_a_street_to_another_district(admin_client, units):
+    street = units["TD1S1"]
+    response = admin_client.post(
+        f"/django-admin/people/orgunit/{street.pk}/change/",
+        {
+            "code": street.code,
+            "name": street.name,
+            "level": "street",
+            "treebeard_position": "sorted-child",
+            "treebeard_ref_node": units["TD2"].pk,
+        },
+    )
+    assert response.status_code == 302
+    assert OrgUnit.objects.get(pk=street.pk).get_parent().code == "TD2"

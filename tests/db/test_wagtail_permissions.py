@@ -1,12 +1,18 @@
 """District and street admins edit their own subtree of the site, through Wagtail's own rules."""
 
 import pytest
-from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from wagtail.models import GroupPagePermission
 
 from cms.models import SectionPage
 from people.models import Role
-from tests.factories import give_role, make_admin, make_sections, make_tree, make_user
+from tests.factories import (
+    activate_totp,
+    give_role,
+    make_admin,
+    make_sections,
+    make_tree,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +25,7 @@ def site():
 
 def logged_in(client, user):
     # City and district admins must have an authenticator; tests log in directly.
-    TOTP.activate(user, generate_totp_secret())
+    activate_totp(user)
     client.force_login(user)
     return client
 

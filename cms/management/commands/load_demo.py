@@ -14,7 +14,9 @@ class Command(BaseCommand):
             _("Demo data ready: %(units)d org units, %(users)d users.")
             % {"units": OrgUnit.objects.count(), "users": User.objects.count()}
         )
-        self.stdout.write(_("Demo logins (password for all: %(password)s):") % {"password": DEMO_PASSWORD})
+        self.stdout.write(
+            _("Demo logins (password for all: %(password)s):") % {"password": DEMO_PASSWORD}
+        )
         for login in logins:
             self.stdout.write(f"  {login.login:<16} {login.role}（{login.unit}）")
         self.stdout.write(
