@@ -97,3 +97,14 @@ def test_required_authenticator_cannot_be_switched_off(client, units):
     client.post(reverse("mfa_authenticate"), {"code": current_code(secret)})
     client.post("/accounts/2fa/totp/deactivate/", {})
     assert Authenticator.objects.filter(user=admin, type=Authenticator.Type.TOTP).exists()
+
+
+def test_reauthentication_never_offers_a_texted_code(client, units):
+    # No SMS gateway is configured: offering "send me a code" would end in a server error.
+    worker = make_worker(units["TD1S1C1"])
+    login(client, worker)
+    page = client.get("/accounts/reauthenticate/")
+    assert page.status_code == 200
+    assert "/accounts/reauthenticate/code/" not in page.content.decode()
+    response = client.get("/accounts/reauthenticate/code/")
+    assert response.status_code in (302, 403, 404)

@@ -47,7 +47,14 @@ def test_invalid_mainland_mobiles(number):
 
 @pytest.mark.parametrize(
     "raw, expected",
-    [("1381234", True), ("+86 138", True), ("１３８", True), ("zhang", False), ("w123", False), ("", False)],
+    [
+        ("1381234", True),
+        ("+86 138", True),
+        ("１３８", True),
+        ("zhang", False),
+        ("w123", False),
+        ("", False),
+    ],
 )
 def test_looks_like_phone(raw, expected):
     assert looks_like_phone(raw) is expected
