@@ -14,7 +14,7 @@ SYSTEM_PACKAGES := chromium fonts-noto-cjk gettext
 .PHONY: demo test test-fast setup system-deps venv messages lint serve clean
 
 demo: setup
-	$(MANAGE) migrate --noinput
+	$(MANAGE) migrate --noinput -v0
 	$(MANAGE) load_demo
 	@echo "壮马 is at http://$(HOST):$(PORT)/ (English: http://$(HOST):$(PORT)/en/); Ctrl-C stops it."
 	@trap 'kill 0' EXIT INT TERM; \
@@ -44,7 +44,7 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet ".[test]"
 	touch $@
 
 messages: venv

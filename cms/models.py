@@ -5,6 +5,11 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 
+def child_sections(page: Page):
+    """The live sections directly below `page`, with their units, by name."""
+    return SectionPage.objects.live().child_of(page).select_related("unit").order_by("title")
+
+
 class HomePage(Page):
     """The site's front door: what is new in training, the casebook and the contests."""
 
@@ -20,9 +25,7 @@ class HomePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["sections"] = (
-            SectionPage.objects.live().child_of(self).select_related("unit").order_by("title")
-        )
+        context["sections"] = child_sections(self)
         return context
 
 
@@ -50,7 +53,5 @@ class SectionPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["subsections"] = (
-            SectionPage.objects.live().child_of(self).select_related("unit").order_by("title")
-        )
+        context["subsections"] = child_sections(self)
         return context

@@ -1,5 +1,11 @@
 import pytest
+from django.conf import settings
 from django.core.cache import cache
+
+
+def pytest_report_header(config):
+    # CI runs the suite twice; the header says which database this run used.
+    return f"database: {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}"
 
 
 @pytest.fixture(autouse=True)

@@ -72,34 +72,27 @@ def test_changing_a_level_is_checked_by_clean(units):
         district.full_clean()
 
 
-def test_admin_form_refuses_a_misplaced_unit_with_a_message_not_a_500(admin_client, units):
-    street = units["TD1S1"]
-    response = admin_client.post(
-        f"/django-admin/people/orgunit/{street.pk}/change/",
+def move_in_admin(client, unit, new_parent):
+    return client.post(
+        f"/django-admin/people/orgunit/{unit.pk}/change/",
         {
-            "code": street.code,
-            "name": street.name,
-            "level": "street",
+            "code": unit.code,
+            "name": unit.name,
+            "level": unit.level,
             "treebeard_position": "sorted-child",
-            "treebeard_ref_node": units["TD2S1"].pk,  # under a street
+            "treebeard_ref_node": new_parent.pk,
         },
     )
+
+
+def test_admin_form_refuses_a_misplaced_unit_with_a_message_not_a_500(admin_client, units):
+    response = move_in_admin(admin_client, units["TD1S1"], units["TD2S1"])  # under a street
     assert response.status_code == 200
     assert "同级或更低层级" in response.content.decode()
-    assert OrgUnit.objects.get(pk=street.pk).get_parent().code == "TD1"
+    assert OrgUnit.objects.get(code="TD1S1").get_parent().code == "TD1"
 
 
 def test_admin_form_moves_a_street_to_another_district(admin_client, units):
-    street = units["TD1S1"]
-    response = admin_client.post(
-        f"/django-admin/people/orgunit/{street.pk}/change/",
-        {
-            "code": street.code,
-            "name": street.name,
-            "level": "street",
-            "treebeard_position": "sorted-child",
-            "treebeard_ref_node": units["TD2"].pk,
-        },
-    )
+    response = move_in_admin(admin_client, units["TD1S1"], units["TD2"])
     assert response.status_code == 302
-    assert OrgUnit.objects.get(pk=street.pk).get_parent().code == "TD2"
+    assert OrgUnit.objects.get(code="TD1S1").get_parent().code == "TD2"
