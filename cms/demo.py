@@ -54,14 +54,21 @@ WORKERS_PER_COMMUNITY = 10
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建华志强文海燕建国春梅晓东丹丹慧敏雪梅国庆志刚秋菊宏伟晓燕建军凤英雅琴海波淑珍立新红梅永强美玲俊杰桂芝德明爱华"
 
-# One demo login per role, at units chosen to show the scope rules.
+# Staff: an admin at every level (two districts, to show that one cannot see the other),
+# trainers at the city and in each district, and a panel of judges.
 STAFF = [
-    ("city_admin", "市级管理员·陈立新", Role.Kind.ADMIN, "QH"),
-    ("district_admin", "东湖区管理员·王海燕", Role.Kind.ADMIN, "QH01"),
-    ("district2_admin", "西岭区管理员·赵建国", Role.Kind.ADMIN, "QH02"),
-    ("street_admin", "和平街道管理员·李春梅", Role.Kind.ADMIN, "QH0101"),
-    ("trainer", "东湖区讲师·周文海", Role.Kind.TRAINER, "QH01"),
-    ("judge", "市级评委·孙雅琴", Role.Kind.JUDGE, "QH"),
+    ("city_admin", "陈立新", Role.Kind.ADMIN, "QH"),
+    ("district_admin", "王海燕", Role.Kind.ADMIN, "QH01"),
+    ("district2_admin", "赵建国", Role.Kind.ADMIN, "QH02"),
+    ("street_admin", "李春梅", Role.Kind.ADMIN, "QH0101"),
+    ("community_admin", "刘淑珍", Role.Kind.ADMIN, "QH0101001"),
+    ("trainer", "周文海", Role.Kind.TRAINER, "QH01"),
+    ("trainer_city", "吴美玲", Role.Kind.TRAINER, "QH"),
+    ("trainer_xl", "郑俊杰", Role.Kind.TRAINER, "QH02"),
+    ("trainer_nc", "黄桂芝", Role.Kind.TRAINER, "QH03"),
+    ("judge", "孙雅琴", Role.Kind.JUDGE, "QH"),
+    ("judge2", "马德明", Role.Kind.JUDGE, "QH"),
+    ("judge3", "高爱华", Role.Kind.JUDGE, "QH"),
 ]
 
 
@@ -148,7 +155,7 @@ def load_demo() -> list[Login]:
     ]
     for n, (username, real_name, kind, unit_code) in enumerate(STAFF, start=1):
         unit = OrgUnit.objects.get(code=unit_code)
-        user = _user(username, real_name.split("·")[1], f"1990001{n:04d}", password_hash)
+        user = _user(username, real_name, f"1990001{n:04d}", password_hash)
         Role.objects.get_or_create(user=user, unit=unit, kind=kind)
         logins.append(Login(str(Role.Kind(kind).label), username, unit.name_path()))
     return logins

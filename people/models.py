@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.mp_tree import MP_Node
 
 from . import levels
+from .events import unit_moved
 from .validators import validate_mainland_mobile, validate_username
 
 
@@ -77,7 +78,10 @@ class OrgUnit(MP_Node):
         self.check_placement(new_parent, self.level, self.name)
         if new_parent is not None and new_parent.path.startswith(self.path):
             raise ValidationError(_("A unit cannot be moved under one of its own descendants."))
-        return super().move(target, pos)
+        with transaction.atomic():
+            super().move(target, pos)
+            moved = OrgUnit.objects.get(pk=self.pk)
+            unit_moved.send(sender=OrgUnit, unit=moved, new_parent=moved.get_parent())
 
     def clean(self):
         if not self.pk:

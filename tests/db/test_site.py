@@ -88,7 +88,7 @@ def test_demo_data_is_idempotent_and_city_sized():
     assert 28 <= OrgUnit.objects.filter(level="community").count() <= 32
     assert 280 <= WorkerProfile.objects.count() <= 320
     # Every level has an admin, and there are trainers and judges.
-    for level in ("city", "district", "street"):
+    for level in ("city", "district", "street", "community"):
         assert Role.objects.filter(kind="admin", unit__level=level).exists(), level
     assert Role.objects.filter(kind="trainer").exists()
     assert Role.objects.filter(kind="judge").exists()

@@ -138,3 +138,27 @@ def test_wagtail_admin_speaks_chinese_by_default(client, site):
     text = response.content.decode()
     assert 'lang="zh-hans"' in text
     assert "控制面板" in text  # "Dashboard"
+
+
+def test_a_new_street_gets_its_section_under_its_district(site):
+    units, sections = site
+    street = units["TD2"].add_child(code="TD2S9", name="新设街道", level="street")
+    section = SectionPage.objects.get(unit=street)
+    assert section.get_parent().specific == sections["TD2"]
+    assert section.live
+    community = street.add_child(code="TD2S9C1", name="新设社区", level="community")
+    assert not SectionPage.objects.filter(unit=community).exists()
+
+
+def test_moving_a_street_moves_its_section_and_who_may_edit_it(site):
+    units, sections = site
+    old_admin = make_admin(units["TD1"])
+    new_admin = make_admin(units["TD2"])
+    units["TD1S1"].move(units["TD2"], "sorted-child")
+
+    section = SectionPage.objects.get(unit__code="TD1S1")
+    assert section.get_parent().specific == sections["TD2"]
+    old_admin = type(old_admin).objects.get(pk=old_admin.pk)
+    new_admin = type(new_admin).objects.get(pk=new_admin.pk)
+    assert not section.permissions_for_user(old_admin).can_edit()
+    assert section.permissions_for_user(new_admin).can_edit()
