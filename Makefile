@@ -11,7 +11,7 @@ PORT ?= 8000
 # screenshots and PDFs, gettext for the translation catalogue.
 SYSTEM_PACKAGES := chromium fonts-noto-cjk gettext
 
-.PHONY: demo test test-fast setup system-deps venv messages lint serve clean
+.PHONY: demo test test-fast setup system-deps venv messages catalogue lint clean
 
 demo: setup
 	$(MANAGE) migrate --noinput -v0
@@ -49,6 +49,12 @@ $(VENV)/.installed: pyproject.toml
 
 messages: venv
 	$(MANAGE) compilemessages --ignore "$(VENV)/*" -v0
+
+# After adding or changing user-facing strings: refresh the catalogue, then translate the new
+# entries in locale/zh_Hans/LC_MESSAGES/django.po (tests/unit/test_catalogue.py checks it).
+catalogue: venv
+	DJANGO_SETTINGS_MODULE=cms.settings.test $(MANAGE) makemessages -l zh_Hans --no-location --no-obsolete \
+	  $(foreach p,.venv/* test-artifacts/* tests/* static/* static_collected/* media/* build/* *.egg-info/*,-i "$(p)")
 
 lint: venv
 	$(VENV)/bin/ruff check .

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.contrib.auth.hashers import make_password
+from django.contrib.auth.models import Permission
 from django.db import transaction
 
+from people.idnumbers import check_char
 from people.models import OrgUnit, Role, User, WorkerProfile
 
 from .models import HomePage
@@ -50,6 +52,10 @@ DISTRICTS = [
     ),
 ]
 WORKERS_PER_COMMUNITY = 10
+# "990101" is no real area code, so no demo ID number can be a real person's.
+DEMO_AREA_CODE = "990101"
+# Demo logins allowed to see ID and mobile numbers in full (each look is audited).
+PERSONAL_DATA_VIEWERS = ("city_admin", "street_admin")
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建华志强文海燕建国春梅晓东丹丹慧敏雪梅国庆志刚秋菊宏伟晓燕建军凤英雅琴海波淑珍立新红梅永强美玲俊杰桂芝德明爱华"
@@ -86,11 +92,16 @@ def _given_names():
     return pool
 
 
-def _unit(parent, code, name, level):
+def _unit(parent, code, name, level, population=None):
     unit = OrgUnit.objects.filter(code=code).first()
     if unit is None:
-        unit = parent.add_child(code=code, name=name, level=level)
+        unit = parent.add_child(code=code, name=name, level=level, population=population)
     return unit
+
+
+def _id_number(rng: random.Random, birth: date) -> str:
+    body = f"{DEMO_AREA_CODE}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
+    return body + check_char(body)
 
 
 def _user(username, real_name, phone, password_hash):
@@ -121,7 +132,13 @@ def load_demo() -> list[Login]:
             street = _unit(district, f"{d_code}{s_index:02d}", s_name, "street")
             ensure_section(street, home)
             for c_index, c_name in enumerate(communities, start=1):
-                community = _unit(street, f"{street.code}{c_index:03d}", c_name, "community")
+                community = _unit(
+                    street,
+                    f"{street.code}{c_index:03d}",
+                    c_name,
+                    "community",
+                    population=rng.randrange(3000, 12000, 100),
+                )
                 for w in range(WORKERS_PER_COMMUNITY):
                     phone_seq += 1
                     name = rng.choice(SURNAMES) + rng.choice(given)
@@ -157,5 +174,11 @@ def load_demo() -> list[Login]:
         unit = OrgUnit.objects.get(code=unit_code)
         user = _user(username, real_name, f"1990001{n:04d}", password_hash)
         Role.objects.get_or_create(user=user, unit=unit, kind=kind)
+        if username in PERSONAL_DATA_VIEWERS:
+            user.user_permissions.add(
+                Permission.objects.get(
+                    content_type__app_label="people", codename="view_personal_data"
+                )
+            )
         logins.append(Login(str(Role.Kind(kind).label), username, unit.name_path()))
     return logins

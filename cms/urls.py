@@ -31,6 +31,7 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("me/", views.me, name="me"),
+    path("roster/", include("people.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 
 from people.models import Role
+from people.scope import scope_of
 
 
 @login_required
@@ -10,4 +11,8 @@ def me(request):
     user = request.user
     roles = Role.objects.filter(user=user).select_related("unit").order_by("kind")
     profile = getattr(user, "worker_profile", None)
-    return render(request, "cms/me.html", {"roles": roles, "profile": profile})
+    return render(
+        request,
+        "cms/me.html",
+        {"roles": roles, "profile": profile, "manages_units": not scope_of(user).is_empty},
+    )

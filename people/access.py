@@ -11,3 +11,8 @@ def requires_mfa(user) -> bool:
     return Role.objects.filter(
         user=user, kind=Role.Kind.ADMIN, unit__level__in=levels.MFA_REQUIRED
     ).exists()
+
+
+def may_see_personal_data(user) -> bool:
+    """Whether `user` may ask to see ID and mobile numbers unmasked (each look is audited)."""
+    return user.is_authenticated and user.has_perm("people.view_personal_data")

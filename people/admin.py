@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from treebeard.admin import TreeAdmin
 from treebeard.forms import MoveNodeForm, movenodeform_factory
 
-from .models import OrgUnit, Role, User, WorkerProfile
+from .models import AuditEvent, OrgUnit, Role, RosterImport, Transfer, User, WorkerProfile
 
 
 class OrgUnitForm(MoveNodeForm):
@@ -71,3 +71,55 @@ class WorkerProfileAdmin(admin.ModelAdmin):
     list_select_related = ["user", "community"]
     autocomplete_fields = ["user", "community"]
     search_fields = ["user__real_name", "worker_number"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: an audit log that can be edited proves nothing."""
+
+    list_display = ["at", "actor", "action", "what", "scope", "count"]
+    list_filter = ["action"]
+    search_fields = ["what", "scope", "actor__real_name"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "created_by", "filename", "status", "counts"]
+    list_filter = ["status"]
+    exclude = ["file_encrypted", "errors"]
+    readonly_fields = [
+        "created_by",
+        "unit",
+        "allow_transfer",
+        "filename",
+        "status",
+        "progress",
+        "counts",
+        "file_error",
+        "finished_at",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Transfer)
+class TransferAdmin(admin.ModelAdmin):
+    list_display = ["at", "user", "from_unit", "to_unit", "by"]
+    list_select_related = ["user", "from_unit", "to_unit", "by"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -24,6 +24,8 @@ class OrgUnit(MP_Node):
     code = models.CharField(_("Code"), max_length=32, unique=True)
     name = models.CharField(_("Name"), max_length=100)
     level = models.CharField(_("Level"), max_length=16, choices=Level.choices)
+    # Residents, for the staffing standard (workers per 10,000 residents).
+    population = models.PositiveIntegerField(_("Resident population"), null=True, blank=True)
 
     node_order_by = ["code"]
 
@@ -94,6 +96,22 @@ class OrgUnit(MP_Node):
         """'东城区/和平街道/幸福社区': how admins write a unit in spreadsheets."""
         names = [a.name for a in self.get_ancestors() if a.level != levels.CITY]
         return "/".join([*names, self.name])
+
+    @classmethod
+    def name_paths(cls) -> dict[int, str]:
+        """Every unit's name path by id, in one query (name_path() costs one per unit)."""
+        units = list(cls.objects.values("id", "name", "level", "path"))
+        by_path = {u["path"]: u for u in units}
+        paths = {}
+        for unit in units:
+            chain = (
+                by_path[unit["path"][:i]]
+                for i in range(cls.steplen, len(unit["path"]) + 1, cls.steplen)
+            )
+            paths[unit["id"]] = "/".join(
+                u["name"] for u in chain if u["level"] != levels.CITY or u is unit
+            )
+        return paths
 
     def group_for(self, kind: str) -> Group:
         """The Django group holding the people with role `kind` here (admins, trainers).
@@ -188,10 +206,23 @@ class WorkerProfile(models.Model):
     position = models.CharField(_("Position"), max_length=16, choices=Position.choices)
     worker_number = models.CharField(_("Worker number"), max_length=32, blank=True)
     start_date = models.DateField(_("Start date"), null=True, blank=True)
+    # The ID number is stored encrypted; the keyed hash finds a person by it without decrypting.
+    id_number_encrypted = models.TextField(_("ID number (encrypted)"), blank=True, editable=False)
+    id_number_hash = models.CharField(max_length=64, blank=True, editable=False, db_index=True)
 
     class Meta:
         verbose_name = _("Worker profile")
         verbose_name_plural = _("Worker profile")
+        permissions = [
+            ("view_personal_data", _("Can see ID numbers and mobile numbers in full")),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["id_number_hash"],
+                condition=~models.Q(id_number_hash=""),
+                name="unique_id_number",
+            )
+        ]
 
     def __str__(self):
         return f"{self.user} · {self.community}"
@@ -208,3 +239,94 @@ class WorkerProfile(models.Model):
     def clean(self):
         if self.community_id and self.community.level != levels.COMMUNITY:
             raise ValidationError({"community": _("The unit must be a community or village.")})
+
+
+class AuditEvent(models.Model):
+    """Who saw or took personal data, or changed many records at once: when, what, in what scope."""
+
+    class Action(models.TextChoices):
+        UNMASK = "unmask", _("Viewed personal data in full")
+        EXPORT = "export", _("Exported")
+        IMPORT = "import", _("Imported a roster")
+        TRANSFER = "transfer", _("Transferred a worker")
+
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("Who")
+    )
+    at = models.DateTimeField(_("When"), auto_now_add=True, db_index=True)
+    action = models.CharField(_("Action"), max_length=16, choices=Action.choices)
+    what = models.CharField(_("What"), max_length=300)
+    scope = models.CharField(_("Scope"), max_length=500)
+    count = models.PositiveIntegerField(_("Records"), default=0)
+
+    class Meta:
+        verbose_name = _("Audit event")
+        verbose_name_plural = _("Audit events")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.what}"
+
+
+class RosterImport(models.Model):
+    """One uploaded roster file, from upload through preview to the all-or-nothing import."""
+
+    class Status(models.TextChoices):
+        CHECKING = "checking", _("Checking")
+        CHECKED = "checked", _("Checked, waiting for confirmation")
+        REJECTED = "rejected", _("The file cannot be imported")
+        IMPORTING = "importing", _("Importing")
+        DONE = "done", _("Imported")
+        FAILED = "failed", _("Import failed; nothing was changed")
+
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # Restricts the import to this unit's subtree (within the importer's own scope).
+    unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, null=True, blank=True)
+    allow_transfer = models.BooleanField(default=False)
+    filename = models.CharField(max_length=255)
+    # The file itself holds ID numbers: kept encrypted, and dropped once imported.
+    file_encrypted = models.BinaryField(blank=True, editable=False)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CHECKING)
+    progress = models.PositiveSmallIntegerField(default=0)
+    counts = models.JSONField(default=dict)
+    # [{"row": 5, "column": "手机号", "message": "…"}]; the file-level message in `file_error`.
+    errors = models.JSONField(default=list)
+    file_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("Roster import")
+        verbose_name_plural = _("Roster imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.CHECKING, self.Status.IMPORTING)
+
+    @property
+    def can_confirm(self) -> bool:
+        return self.status == self.Status.CHECKED and not self.errors and not self.file_error
+
+
+class Transfer(models.Model):
+    """A worker moved from a community outside the importer's scope; kept for the record."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="transfers")
+    from_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    to_unit = models.ForeignKey(OrgUnit, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+    roster_import = models.ForeignKey(
+        RosterImport, on_delete=models.SET_NULL, null=True, blank=True, related_name="transfers"
+    )
+
+    class Meta:
+        verbose_name = _("Transfer")
+        verbose_name_plural = _("Transfers")
+
+    def __str__(self):
+        return f"{self.user} {self.from_unit} → {self.to_unit}"

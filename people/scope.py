@@ -44,7 +44,14 @@ class Scope:
         return filtered.distinct() if "__" in via else filtered
 
     def contains(self, unit: OrgUnit) -> bool:
-        return self.everything or any(unit.path.startswith(p) for p in self.paths)
+        return self.contains_path(unit.path)
+
+    def contains_path(self, path: str) -> bool:
+        return self.everything or any(path.startswith(p) for p in self.paths)
+
+    def narrowed_to(self, unit: OrgUnit) -> "Scope":
+        """The part of this scope under `unit`: nothing if the unit lies outside it."""
+        return Scope(paths=(unit.path,)) if self.contains(unit) else Scope(paths=())
 
     @property
     def is_empty(self) -> bool:

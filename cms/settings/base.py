@@ -156,6 +156,12 @@ MFA_ADAPTER = "people.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "壮马"
 
+# Encrypts ID numbers and uploaded rosters; never in the repository. Losing it loses them.
+PERSONAL_DATA_KEY = os.environ.get("ZHUANGMA_PERSONAL_DATA_KEY", "")
+# Roster files: refused above these sizes, with a message saying so.
+ROSTER_MAX_MB = 10
+ROSTER_MAX_ROWS = 20_000
+
 # Background work: Django's task framework, stored in the database, run by `db_worker`.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 

@@ -3,6 +3,7 @@ from .base import *  # noqa: F403
 DEBUG = False
 SECRET_KEY = "test-only-not-secret-zhuangma"
 ALLOWED_HOSTS = ["*"]
+PERSONAL_DATA_KEY = "test-only-personal-data-key"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -13,3 +14,5 @@ MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
 # Serve static files straight from the source folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+# Every Wagtail save runs indexing tasks; their INFO lines drown a failing test's output.
+LOGGING["loggers"]["django.tasks"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
