@@ -12,6 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
+from people import crypto
 from people.idnumbers import check_char
 from people.models import OrgUnit, Role, User, WorkerProfile
 
@@ -153,6 +154,8 @@ def load_demo() -> list[Login]:
                         f"1990000{phone_seq:04d}",
                         password_hash,
                     )
+                    birth = date(rng.randint(1965, 2000), rng.randint(1, 12), rng.randint(1, 28))
+                    id_number = _id_number(rng, birth)
                     WorkerProfile.objects.get_or_create(
                         user=user,
                         defaults={
@@ -160,6 +163,8 @@ def load_demo() -> list[Login]:
                             "position": position,
                             "worker_number": f"{community.code}-{w + 1:02d}",
                             "start_date": date(rng.randint(2008, 2025), rng.randint(1, 12), 1),
+                            "id_number_encrypted": crypto.encrypt(id_number),
+                            "id_number_hash": crypto.keyed_hash(id_number),
                         },
                     )
                     first_worker = first_worker or user

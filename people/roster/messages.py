@@ -50,6 +50,9 @@ MESSAGES = {
     "not_spreadsheet": gettext_lazy(
         "The file is not a spreadsheet. Upload an .xlsx, .xls or .csv file."
     ),
+    "encrypted": gettext_lazy(
+        "The file is protected by a password. Remove the password in Excel and upload it again."
+    ),
     "corrupt": gettext_lazy(
         "The file is damaged and cannot be opened. Save it again in Excel and upload the new copy."
     ),

@@ -26,7 +26,8 @@ class Column:
 # file format's field names: they are not UI text and are deliberately not translated.
 COLUMNS: tuple[Column, ...] = (
     Column("name", "姓名", ("名字", "人员姓名"), True),
-    Column("phone", "手机号", ("手机", "手机号码", "联系电话", "移动电话", "电话号码"), True),
+    # Not 联系电话/电话号码: rosters often have such a landline column beside 手机号.
+    Column("phone", "手机号", ("手机", "手机号码", "移动电话"), True),
     Column(
         "id_number",
         "身份证号",

@@ -92,6 +92,19 @@ def test_demo_data_is_idempotent_and_city_sized():
         assert Role.objects.filter(kind="admin", unit__level=level).exists(), level
     assert Role.objects.filter(kind="trainer").exists()
     assert Role.objects.filter(kind="judge").exists()
+    # Demo workers carry (fictional, valid, encrypted) ID numbers; communities a population.
+    from datetime import date
+
+    from people import crypto
+    from people.idnumbers import id_number_problem
+
+    profile = WorkerProfile.objects.first()
+    number = crypto.decrypt(profile.id_number_encrypted)
+    assert number.startswith("990101")
+    assert id_number_problem(number, today=date.today()) is None
+    assert not OrgUnit.objects.filter(level="community", population=None).exists()
+    assert User.objects.get(username="street_admin").has_perm("people.view_personal_data")
+    assert not User.objects.get(username="district_admin").has_perm("people.view_personal_data")
     # Names look Chinese: two or three CJK characters.
     names = WorkerProfile.objects.values_list("user__real_name", flat=True)
     assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,3}", n) for n in names)
