@@ -45,7 +45,7 @@ class SectionPage(Page):
 
     content_panels = [*Page.content_panels, FieldPanel("unit"), FieldPanel("intro")]
     parent_page_types = ["cms.HomePage", "cms.SectionPage"]
-    subpage_types = ["cms.SectionPage"]
+    subpage_types = ["cms.SectionPage", "training.CoursePage"]
 
     class Meta:
         verbose_name = _("Unit section")

@@ -32,6 +32,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("me/", views.me, name="me"),
     path("roster/", include("people.urls")),
+    path("training/", include("training.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -3,16 +3,26 @@ from django.shortcuts import render
 
 from people.models import Role
 from people.scope import scope_of
+from training.plans import electives_for, ensure_enrolments
+from training.progress import my_learning
 
 
 @login_required
 def me(request):
-    """我的: who I am, where I work, and my learning (filled in by the training app)."""
+    """我的: who I am, where I work, and my learning: what is due, progress, hours, continue."""
     user = request.user
+    # Required courses reach workers through plans; enrol lazily so new workers see them too.
+    ensure_enrolments(user)
     roles = Role.objects.filter(user=user).select_related("unit").order_by("kind")
     profile = getattr(user, "worker_profile", None)
     return render(
         request,
         "cms/me.html",
-        {"roles": roles, "profile": profile, "manages_units": not scope_of(user).is_empty},
+        {
+            "roles": roles,
+            "profile": profile,
+            "learning": my_learning(user),
+            "electives": electives_for(user),
+            "manages_units": not scope_of(user).is_empty,
+        },
     )

@@ -79,3 +79,49 @@ def activate_totp(user) -> str:
     secret = generate_totp_secret()
     TOTP.activate(user, secret)
     return secret
+
+
+def make_course(section, title="社区治理实务", *, hours="4", lessons=2, video_seconds=None, exam=None, publish=True):
+    """A course under `section` with `lessons` text lessons (the first with a video if asked)."""
+    from training.models import CoursePage, LessonPage
+
+    course = CoursePage(title=title, hours=hours, exam=exam)
+    section.add_child(instance=course)
+    for n in range(1, lessons + 1):
+        body = [("text", f"<p>{title} 第{n}课内容</p>")]
+        if video_seconds and n == 1:
+            body.insert(0, ("video", {"video": make_document(), "duration_seconds": video_seconds, "caption": ""}))
+        lesson = LessonPage(title=f"{title} 第{n}课", body=body)
+        course.add_child(instance=lesson)
+        if publish:
+            lesson.save_revision().publish()
+    if publish:
+        course.save_revision().publish()
+    return CoursePage.objects.get(pk=course.pk)
+
+
+def make_document(title="课程视频"):
+    from django.core.files.base import ContentFile
+    from wagtail.documents.models import Document
+
+    document = Document(title=title)
+    document.file.save("lesson.mp4", ContentFile(b"\x00\x00\x00\x18ftypmp42"), save=True)
+    return document
+
+
+def make_plan(owner_unit, courses, *, required=True, audience="everyone", deadline=None, published=True, title=None):
+    from datetime import date
+
+    from training.models import PlanItem, TrainingPlan
+
+    plan = TrainingPlan.objects.create(
+        owner_unit=owner_unit,
+        title=title or f"{owner_unit.name}培训计划",
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+        audience=audience,
+        published=published,
+    )
+    for course in courses:
+        PlanItem.objects.create(plan=plan, course=course, required=required, deadline=deadline)
+    return plan

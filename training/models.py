@@ -1,0 +1,474 @@
+from django import forms
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modelcluster.fields import ParentalKey, ParentalManyToManyField
+from modelcluster.models import ClusterableModel
+from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.panels import FieldPanel, InlinePanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import Orderable, Page
+from wagtail.search import index
+
+from people.models import OrgUnit, WorkerProfile
+
+from . import rules
+from .blocks import LessonBody
+from .forms import TrainingPlanForm
+
+
+class Tier(models.TextChoices):
+    CITY_DEMO = rules.CITY_DEMO, _("City demonstration course")
+    DISTRICT_BACKBONE = rules.DISTRICT_BACKBONE, _("District backbone course")
+    STREET_ALL = rules.STREET_ALL, _("Street all-staff course")
+
+
+class CoursePageForm(WagtailAdminPageForm):
+    audience_positions = forms.MultipleChoiceField(
+        label=_("For positions"),
+        choices=WorkerProfile.Position.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Leave empty for every position."),
+    )
+
+
+class CoursePage(Page):
+    """A course published in a unit's section; its tier follows the unit's level."""
+
+    owner_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, null=True, editable=False, related_name="courses"
+    )
+    tier = models.CharField(_("Tier"), max_length=24, choices=Tier.choices, editable=False)
+    hours = models.DecimalField(
+        _("Learning hours"),
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(0)],
+        help_text=_("Credited when the course is completed."),
+    )
+    audience_positions = models.JSONField(_("For positions"), default=list, blank=True)
+    cover = models.ForeignKey(
+        "wagtailimages.Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    intro = RichTextField(
+        _("Introduction"), blank=True, features=["bold", "italic", "ol", "ul", "link"]
+    )
+    exam = models.ForeignKey(
+        "training.Exam",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="courses",
+        verbose_name=_("Final exam"),
+    )
+    # Who teaches it: with enrolments, this traces the cascade (trained at the city, teaching
+    # in the district).
+    teachers = ParentalManyToManyField(
+        settings.AUTH_USER_MODEL,
+        blank=True,
+        related_name="courses_taught",
+        verbose_name=_("Teachers"),
+    )
+
+    base_form_class = CoursePageForm
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("intro"),
+        MultiFieldPanel(
+            [FieldPanel("hours"), FieldPanel("audience_positions"), FieldPanel("exam")],
+            heading=_("Learning"),
+        ),
+        FieldPanel("cover"),
+        FieldPanel("teachers"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    parent_page_types = ["cms.SectionPage"]
+    subpage_types = ["training.LessonPage"]
+
+    class Meta:
+        verbose_name = _("Course")
+        verbose_name_plural = _("Courses")
+
+    def save(self, *args, **kwargs):
+        # The owner is the unit of the section the course sits in (sections are an upper layer:
+        # reached through the page tree, never imported).
+        parent = self.get_parent() if self.pk or self.path else None
+        section = parent.specific if parent is not None else None
+        unit = getattr(section, "unit", None)
+        if unit is not None:
+            self.owner_unit = unit
+            self.tier = rules.TIER_BY_LEVEL.get(unit.level, "")
+        super().save(*args, **kwargs)
+
+    def lessons(self):
+        return LessonPage.objects.live().child_of(self).order_by("path")
+
+    def get_context(self, request, *args, **kwargs):
+        from .progress import course_outline
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(course_outline(self, request.user))
+        return context
+
+
+class LessonPage(Page):
+    body = StreamField(LessonBody(), verbose_name=_("Content"))
+    required = models.BooleanField(_("Required for completion"), default=True)
+    minutes = models.PositiveIntegerField(_("Estimated minutes"), default=10)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("body"),
+        FieldPanel("required"),
+        FieldPanel("minutes"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("body")]
+    parent_page_types = ["training.CoursePage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = _("Lesson")
+        verbose_name_plural = _("Lessons")
+
+    @property
+    def video_seconds(self) -> int | None:
+        """Length of the lesson's first video: the 90 % rule applies to lessons with a video."""
+        for block in self.body:
+            if block.block_type == "video":
+                return block.value["duration_seconds"]
+        return None
+
+    def get_context(self, request, *args, **kwargs):
+        from .progress import lesson_state
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(lesson_state(self, request.user))
+        return context
+
+
+class TrainingPlan(ClusterableModel):
+    """A unit's plan for a period: courses, required or elective, with deadlines.
+
+    Plans cascade: a worker gets the required items of every plan owned by a unit above
+    their community (and by the community itself).
+    """
+
+    class Audience(models.TextChoices):
+        EVERYONE = "everyone", _("Every worker in the unit's area")
+        NOMINATED = "nominated", _("Only nominated trainees")
+
+    owner_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="training_plans", verbose_name=_("Unit")
+    )
+    title = models.CharField(_("Title"), max_length=200)
+    start_date = models.DateField(_("Start"))
+    end_date = models.DateField(_("End"))
+    audience = models.CharField(
+        _("Audience"), max_length=16, choices=Audience.choices, default=Audience.EVERYONE
+    )
+    published = models.BooleanField(_("Published"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    base_form_class = TrainingPlanForm
+    panels = [
+        FieldPanel("owner_unit"),
+        FieldPanel("title"),
+        MultiFieldPanel([FieldPanel("start_date"), FieldPanel("end_date")], heading=_("Period")),
+        FieldPanel("audience"),
+        InlinePanel("items", label=_("Courses")),
+        InlinePanel("quotas", label=_("Nomination quotas")),
+        FieldPanel("published"),
+    ]
+
+    class Meta:
+        verbose_name = _("Training plan")
+        verbose_name_plural = _("Training plans")
+        ordering = ["-start_date", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            raise ValidationError({"end_date": _("The plan cannot end before it starts.")})
+
+
+class PlanItem(Orderable):
+    plan = ParentalKey(TrainingPlan, on_delete=models.CASCADE, related_name="items")
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.CASCADE, related_name="plan_items", verbose_name=_("Course")
+    )
+    required = models.BooleanField(_("Required"), default=True)
+    deadline = models.DateField(_("Deadline"), null=True, blank=True)
+
+    panels = [FieldPanel("course"), FieldPanel("required"), FieldPanel("deadline")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("Plan item")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "course"], name="unique_plan_course")
+        ]
+
+    def __str__(self):
+        return f"{self.plan} · {self.course}"
+
+    def clean(self):
+        plan = self.plan
+        if self.deadline and plan.start_date and self.deadline < plan.start_date:
+            raise ValidationError({"deadline": _("The deadline is before the plan starts.")})
+        if self.deadline and plan.end_date and self.deadline > plan.end_date:
+            raise ValidationError({"deadline": _("The deadline is after the plan ends.")})
+
+
+class PlanQuota(Orderable):
+    """How many trainees a unit below the plan's owner may nominate (e.g. per district)."""
+
+    plan = ParentalKey(TrainingPlan, on_delete=models.CASCADE, related_name="quotas")
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.CASCADE, related_name="+", verbose_name=_("Unit")
+    )
+    quota = models.PositiveIntegerField(_("Quota"))
+
+    panels = [FieldPanel("unit"), FieldPanel("quota")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("Nomination quota")
+        constraints = [models.UniqueConstraint(fields=["plan", "unit"], name="unique_plan_quota")]
+
+    def __str__(self):
+        return f"{self.unit}: {self.quota}"
+
+
+class Nomination(models.Model):
+    """A trainee a unit put forward for a plan with a named audience (backbone trainees)."""
+
+    plan = models.ForeignKey(TrainingPlan, on_delete=models.CASCADE, related_name="nominations")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="nominations"
+    )
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("Nominated by")
+    )
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Nomination")
+        verbose_name_plural = _("Nominations")
+        constraints = [models.UniqueConstraint(fields=["plan", "user"], name="unique_nomination")]
+
+    def __str__(self):
+        return f"{self.plan}: {self.user}"
+
+
+class Enrolment(models.Model):
+    class Source(models.TextChoices):
+        PLAN = "plan", _("Required by a plan")
+        SELF = "self", _("Chosen by the worker")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrolments"
+    )
+    course = models.ForeignKey(CoursePage, on_delete=models.CASCADE, related_name="enrolments")
+    plan = models.ForeignKey(
+        TrainingPlan, on_delete=models.SET_NULL, null=True, blank=True, related_name="enrolments"
+    )
+    source = models.CharField(max_length=8, choices=Source.choices)
+    required = models.BooleanField(default=False)
+    deadline = models.DateField(null=True, blank=True)
+    enrolled_at = models.DateTimeField(auto_now_add=True)
+    completed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("Enrolment")
+        verbose_name_plural = _("Enrolments")
+        constraints = [models.UniqueConstraint(fields=["user", "course"], name="unique_enrolment")]
+
+    def __str__(self):
+        return f"{self.user} · {self.course}"
+
+
+class LessonProgress(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lesson_progress"
+    )
+    lesson = models.ForeignKey(LessonPage, on_delete=models.CASCADE, related_name="progress")
+    # Stretches of the video actually played, [[start, end], …] in seconds, merged.
+    watched = models.JSONField(default=list)
+    position = models.FloatField(default=0)
+    last_report_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    # Where "continue" takes the worker: the lesson touched last.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("Lesson progress")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lesson"], name="unique_lesson_progress")
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.lesson}"
+
+
+class HoursEntry(models.Model):
+    """One line of a worker's learning-hours ledger (学时)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hours"
+    )
+    hours = models.DecimalField(max_digits=5, decimal_places=1)
+    earned_on = models.DateField(db_index=True)
+    course = models.ForeignKey(
+        CoursePage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    enrolment = models.OneToOneField(
+        Enrolment, on_delete=models.SET_NULL, null=True, blank=True, related_name="hours_entry"
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Learning hours")
+        verbose_name_plural = _("Learning hours")
+
+    def __str__(self):
+        return f"{self.user} {self.hours} ({self.earned_on})"
+
+
+# --- Exams ----------------------------------------------------------------------------------
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        SINGLE = "single", _("Single choice")
+        MULTIPLE = "multiple", _("Multiple choice")
+        TRUE_FALSE = "true_false", _("True or false")
+
+    class Difficulty(models.IntegerChoices):
+        EASY = 1, _("Easy")
+        MEDIUM = 2, _("Medium")
+        HARD = 3, _("Hard")
+
+    owner_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="questions", verbose_name=_("Unit")
+    )
+    kind = models.CharField(_("Type"), max_length=16, choices=Kind.choices)
+    text = models.TextField(_("Question"))
+    # Option texts in their original order; answer holds 0-based indexes into them.
+    options = models.JSONField(_("Options"), default=list)
+    answer = models.JSONField(_("Answer"), default=list)
+    explanation = models.TextField(_("Explanation"), blank=True)
+    category = models.CharField(_("Category"), max_length=50, db_index=True)
+    difficulty = models.PositiveSmallIntegerField(
+        _("Difficulty"), choices=Difficulty.choices, default=Difficulty.MEDIUM
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("Question")
+        verbose_name_plural = _("Questions")
+        ordering = ["category", "id"]
+
+    def __str__(self):
+        return self.text[:60]
+
+
+class Exam(ClusterableModel):
+    class Mode(models.TextChoices):
+        FIXED = "fixed", _("The same questions for everyone")
+        DRAWN = "drawn", _("Questions drawn at random per category for each attempt")
+
+    owner_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="exams", verbose_name=_("Unit")
+    )
+    title = models.CharField(_("Title"), max_length=200)
+    mode = models.CharField(_("Questions"), max_length=8, choices=Mode.choices, default=Mode.FIXED)
+    questions = ParentalManyToManyField(
+        Question, blank=True, related_name="exams", verbose_name=_("Fixed questions")
+    )
+    time_limit_minutes = models.PositiveIntegerField(
+        _("Time limit (minutes)"), default=30, validators=[MinValueValidator(1)]
+    )
+    max_attempts = models.PositiveIntegerField(
+        _("Attempts allowed"), default=3, validators=[MinValueValidator(1)]
+    )
+    pass_mark = models.PositiveSmallIntegerField(
+        _("Pass mark (%)"), default=60, validators=[MinValueValidator(0), MaxValueValidator(100)]
+    )
+    shuffle_options = models.BooleanField(_("Shuffle options"), default=True)
+    opens_at = models.DateTimeField(_("Opens"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("Closes"), null=True, blank=True)
+
+    panels = [
+        FieldPanel("owner_unit"),
+        FieldPanel("title"),
+        FieldPanel("mode"),
+        FieldPanel("questions"),
+        InlinePanel("draw_rules", label=_("Random draw")),
+        MultiFieldPanel(
+            [
+                FieldPanel("time_limit_minutes"),
+                FieldPanel("max_attempts"),
+                FieldPanel("pass_mark"),
+                FieldPanel("shuffle_options"),
+            ],
+            heading=_("Rules"),
+        ),
+        MultiFieldPanel(
+            [FieldPanel("opens_at"), FieldPanel("closes_at")], heading=_("Open between")
+        ),
+    ]
+
+    class Meta:
+        verbose_name = _("Exam")
+        verbose_name_plural = _("Exams")
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("The exam must close after it opens.")})
+
+
+class DrawRule(Orderable):
+    exam = ParentalKey(Exam, on_delete=models.CASCADE, related_name="draw_rules")
+    category = models.CharField(_("Category"), max_length=50)
+    count = models.PositiveIntegerField(_("Questions"), validators=[MinValueValidator(1)])
+
+    panels = [FieldPanel("category"), FieldPanel("count")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = _("Draw rule")
+
+    def __str__(self):
+        return f"{self.category} × {self.count}"
+
+
+class ExamAttempt(models.Model):
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="attempts")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exam_attempts"
+    )
+    started_at = models.DateTimeField()
+    # Enforced on the server: answers after this moment (plus a little grace) are refused.
+    deadline = models.DateTimeField()
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # The paper as drawn for this attempt: [{"question": id, "order": [option indexes shown]}].
+    paper = models.JSONField(default=list)
+    answers = models.JSONField(default=dict)
+    score = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
+    passed = models.BooleanField(null=True)
+
+    class Meta:
+        verbose_name = _("Exam attempt")
+        verbose_name_plural = _("Exam attempts")
+        ordering = ["-started_at"]
+
+    def __str__(self):
+        return f"{self.exam} · {self.user} · {self.started_at:%Y-%m-%d %H:%M}"

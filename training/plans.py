@@ -1,0 +1,201 @@
+"""The training cascade: which plans reach a worker, automatic enrolment, nominations, lineage."""
+
+from collections import defaultdict
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from people.models import OrgUnit, WorkerProfile
+
+from .models import CoursePage, Enrolment, Nomination, PlanItem, PlanQuota, TrainingPlan
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    step = OrgUnit.steplen
+    return [path[:end] for end in range(step, len(path) + 1, step)]
+
+
+def plans_reaching(community: OrgUnit):
+    """Published plans owned by the community or any unit above it."""
+    return TrainingPlan.objects.filter(
+        published=True, owner_unit__path__in=_ancestor_paths(community.path)
+    )
+
+
+def items_for(user) -> dict[int, dict]:
+    """course id → {"required", "deadline", "plan"} from every plan that reaches `user`.
+
+    Required anywhere wins: a lower unit may add items but cannot make an inherited required
+    course optional. Of several deadlines, the earliest counts.
+    """
+    profile = WorkerProfile.objects.filter(user=user).select_related("community").first()
+    if profile is None:
+        return {}
+    nominated = set(Nomination.objects.filter(user=user).values_list("plan_id", flat=True))
+    items = PlanItem.objects.filter(plan__in=plans_reaching(profile.community)).select_related(
+        "plan"
+    )
+    result: dict[int, dict] = {}
+    for item in items.order_by("plan__owner_unit__path", "sort_order"):
+        plan = item.plan
+        if plan.audience == TrainingPlan.Audience.NOMINATED and plan.pk not in nominated:
+            continue
+        entry = result.setdefault(
+            item.course_id, {"required": False, "deadline": None, "plan": plan}
+        )
+        if item.required:
+            if not entry["required"]:
+                entry["plan"] = plan
+            entry["required"] = True
+            if item.deadline and (entry["deadline"] is None or item.deadline < entry["deadline"]):
+                entry["deadline"] = item.deadline
+    return result
+
+
+@transaction.atomic
+def ensure_enrolments(user) -> None:
+    """Enrol `user` in every required course that reaches them (idempotent, few queries)."""
+    required = {cid: e for cid, e in items_for(user).items() if e["required"]}
+    if not required:
+        return
+    existing = {
+        e.course_id: e for e in Enrolment.objects.filter(user=user, course_id__in=list(required))
+    }
+    Enrolment.objects.bulk_create(
+        [
+            Enrolment(
+                user=user,
+                course_id=cid,
+                plan=e["plan"],
+                source=Enrolment.Source.PLAN,
+                required=True,
+                deadline=e["deadline"],
+            )
+            for cid, e in required.items()
+            if cid not in existing
+        ],
+        ignore_conflicts=True,
+    )
+    # A course the worker chose freely may since have become required.
+    for cid, enrolment in existing.items():
+        if not enrolment.required or enrolment.deadline != required[cid]["deadline"]:
+            enrolment.required = True
+            enrolment.deadline = required[cid]["deadline"]
+            enrolment.save(update_fields=["required", "deadline"])
+
+
+def audience_user_ids(plan: TrainingPlan):
+    if plan.audience == TrainingPlan.Audience.NOMINATED:
+        return Nomination.objects.filter(plan=plan).values_list("user_id", flat=True)
+    return WorkerProfile.objects.filter(
+        community__path__startswith=plan.owner_unit.path
+    ).values_list("user_id", flat=True)
+
+
+@transaction.atomic
+def sync_plan(plan: TrainingPlan) -> int:
+    """Enrol the plan's whole audience in its required courses; returns enrolments created."""
+    if not plan.published:
+        return 0
+    users = list(audience_user_ids(plan))
+    created = 0
+    for item in plan.items.filter(required=True):
+        have = set(
+            Enrolment.objects.filter(course_id=item.course_id, user_id__in=users).values_list(
+                "user_id", flat=True
+            )
+        )
+        new = [
+            Enrolment(
+                user_id=uid,
+                course_id=item.course_id,
+                plan=plan,
+                source=Enrolment.Source.PLAN,
+                required=True,
+                deadline=item.deadline,
+            )
+            for uid in users
+            if uid not in have
+        ]
+        Enrolment.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        Enrolment.objects.filter(
+            course_id=item.course_id, user_id__in=list(have), required=False
+        ).update(required=True, deadline=item.deadline)
+        created += len(new)
+    return created
+
+
+def inherited_required(unit: OrgUnit) -> set[int]:
+    """Courses that plans above `unit` already require of everyone."""
+    above = [p for p in _ancestor_paths(unit.path) if p != unit.path]
+    return set(
+        PlanItem.objects.filter(
+            plan__published=True,
+            plan__audience=TrainingPlan.Audience.EVERYONE,
+            plan__owner_unit__path__in=above,
+            required=True,
+        ).values_list("course_id", flat=True)
+    )
+
+
+def check_items(plan: TrainingPlan, items) -> list[str]:
+    """Messages for items that would weaken what higher plans require (for the plan form)."""
+    inherited = inherited_required(plan.owner_unit)
+    return [
+        _("“%(course)s” is required by a higher unit's plan and cannot be optional here.")
+        % {"course": item.course.title}
+        for item in items
+        if item.course_id in inherited and not item.required
+    ]
+
+
+@transaction.atomic
+def nominate(plan: TrainingPlan, user, *, unit: OrgUnit, by=None) -> Nomination:
+    """Put `user` forward for a named-audience plan within `unit`'s quota."""
+    quota = PlanQuota.objects.select_for_update().filter(plan=plan, unit=unit).first()
+    if quota is None:
+        raise ValidationError(_("%(unit)s has no quota in this plan.") % {"unit": unit.name})
+    profile = WorkerProfile.objects.filter(user=user).select_related("community").first()
+    if profile is None or not profile.community.path.startswith(unit.path):
+        raise ValidationError(
+            _("%(name)s does not work in %(unit)s.") % {"name": user, "unit": unit.name}
+        )
+    if Nomination.objects.filter(plan=plan, user=user).exists():
+        raise ValidationError(_("%(name)s is already nominated.") % {"name": user})
+    used = Nomination.objects.filter(plan=plan, unit=unit).count()
+    if used >= quota.quota:
+        raise ValidationError(
+            _("%(unit)s has used all %(quota)s places of its quota.")
+            % {"unit": unit.name, "quota": quota.quota}
+        )
+    nomination = Nomination.objects.create(plan=plan, user=user, unit=unit, nominated_by=by)
+    transaction.on_commit(lambda: ensure_enrolments(user))
+    return nomination
+
+
+def lineage(course: CoursePage) -> list[dict]:
+    """Who teaches `course`, and which higher-tier courses each of them completed.
+
+    This is how the cascade is traced: the district's teacher trained at the city's
+    demonstration course, the street's teacher at the district's backbone course.
+    """
+    teachers = list(course.teachers.all())
+    done = defaultdict(list)
+    for enrolment in (
+        Enrolment.objects.filter(user__in=teachers, completed_at__isnull=False)
+        .exclude(course=course)
+        .select_related("course")
+    ):
+        done[enrolment.user_id].append(enrolment.course)
+    return [{"teacher": t, "trained_in": done[t.pk]} for t in teachers]
+
+
+def electives_for(user, *, today: date | None = None):
+    """Courses plans offer `user` as optional, not yet enrolled."""
+    items = items_for(user)
+    enrolled = set(Enrolment.objects.filter(user=user).values_list("course_id", flat=True))
+    ids = [cid for cid, e in items.items() if not e["required"] and cid not in enrolled]
+    return CoursePage.objects.live().filter(Q(pk__in=ids))

@@ -1,0 +1,243 @@
+"""Progress: lessons done, videos honestly watched, courses completed, hours credited.
+
+Every page-facing function here runs a fixed number of queries, whatever the number of
+lessons, enrolments or workers.
+"""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q, Sum
+from django.utils import timezone
+
+from . import rules
+from .models import CoursePage, Enrolment, ExamAttempt, HoursEntry, LessonPage, LessonProgress
+
+
+def _exam_passed(user, course: CoursePage) -> bool | None:
+    if course.exam_id is None:
+        return None
+    return ExamAttempt.objects.filter(exam_id=course.exam_id, user=user, passed=True).exists()
+
+
+def course_outline(course: CoursePage, user) -> dict:
+    """Lessons with the user's progress, the enrolment, the exam state: four queries."""
+    lessons = list(course.lessons())
+    if not user.is_authenticated:
+        return {
+            "lessons": [{"page": lesson, "done": False} for lesson in lessons],
+            "enrolment": None,
+        }
+    done = set(
+        LessonProgress.objects.filter(
+            user=user, lesson__in=lessons, completed_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    )
+    enrolment = Enrolment.objects.filter(user=user, course=course).first()
+    exam_passed = _exam_passed(user, course)
+    required = [lesson for lesson in lessons if lesson.required]
+    return {
+        "lessons": [{"page": lesson, "done": lesson.pk in done} for lesson in lessons],
+        "enrolment": enrolment,
+        "exam_passed": exam_passed,
+        "percent": _percent(sum(1 for lesson in required if lesson.pk in done), len(required)),
+        "next_lesson": next((lesson for lesson in lessons if lesson.pk not in done), None),
+    }
+
+
+def lesson_state(lesson: LessonPage, user, *, now=None) -> dict:
+    """The user's progress on a lesson they are opening.
+
+    Opening starts the clock for the video rule (the first report can claim no more than
+    the time since) and makes this the lesson "continue" returns to.
+    """
+    if not user.is_authenticated:
+        return {"progress": None}
+    progress, created = LessonProgress.objects.get_or_create(
+        user=user, lesson=lesson, defaults={"last_report_at": now or timezone.now()}
+    )
+    if not created:
+        LessonProgress.objects.filter(pk=progress.pk).update(updated_at=now or timezone.now())
+    return {"progress": progress, "video_seconds": lesson.video_seconds}
+
+
+def _percent(done: int, total: int) -> int:
+    return 100 if total == 0 else round(100 * done / total)
+
+
+@transaction.atomic
+def enrol(user, course: CoursePage) -> Enrolment:
+    """Self-enrolment in an elective (or a no-op when already enrolled)."""
+    enrolment, _created = Enrolment.objects.get_or_create(
+        user=user, course=course, defaults={"source": Enrolment.Source.SELF}
+    )
+    return enrolment
+
+
+def _progress_for_update(user, lesson: LessonPage) -> LessonProgress:
+    LessonProgress.objects.get_or_create(user=user, lesson=lesson)
+    return LessonProgress.objects.select_for_update().get(user=user, lesson=lesson)
+
+
+@transaction.atomic
+def report_video(
+    user, lesson: LessonPage, intervals, position: float, *, now=None
+) -> LessonProgress:
+    """Record stretches the player says it played; completes the lesson at 90 % watched."""
+    now = now or timezone.now()
+    duration = lesson.video_seconds
+    progress = _progress_for_update(user, lesson)
+    if duration:
+        since = (now - progress.last_report_at).total_seconds() if progress.last_report_at else None
+        known = [tuple(i) for i in progress.watched]
+        progress.watched = [
+            list(i)
+            for i in rules.accept_report(
+                known, intervals, duration=duration, seconds_since_last_report=since
+            )
+        ]
+        progress.position = max(0.0, min(float(position), float(duration)))
+    progress.last_report_at = now
+    progress.save()
+    if (
+        duration
+        and progress.completed_at is None
+        and rules.video_watched(progress.watched, duration)
+    ):
+        _complete(progress, now)
+    return progress
+
+
+@transaction.atomic
+def complete_lesson(user, lesson: LessonPage, *, now=None) -> bool:
+    """Mark a lesson read. A lesson with a video completes only by watching it."""
+    if lesson.video_seconds:
+        return False
+    progress = _progress_for_update(user, lesson)
+    if progress.completed_at is None:
+        _complete(progress, now or timezone.now())
+    return True
+
+
+def _complete(progress: LessonProgress, now) -> None:
+    progress.completed_at = now
+    progress.save(update_fields=["completed_at", "updated_at"])
+    course = CoursePage.objects.get(pk=progress.lesson.get_parent().pk)
+    Enrolment.objects.get_or_create(
+        user=progress.user, course=course, defaults={"source": Enrolment.Source.SELF}
+    )
+    refresh_completion(progress.user, course, now=now)
+
+
+def refresh_completion(user, course: CoursePage, *, now=None) -> bool:
+    """Complete the enrolment and credit the hours once the rules say the course is done."""
+    enrolment = Enrolment.objects.select_for_update().filter(user=user, course=course).first()
+    if enrolment is None or enrolment.completed_at is not None:
+        return bool(enrolment and enrolment.completed_at)
+    required = set(
+        LessonPage.objects.live()
+        .child_of(course)
+        .filter(required=True)
+        .values_list("pk", flat=True)
+    )
+    done = set(
+        LessonProgress.objects.filter(
+            user=user, lesson_id__in=required, completed_at__isnull=False
+        ).values_list("lesson_id", flat=True)
+    )
+    if not rules.course_complete(required, done, _exam_passed(user, course)):
+        return False
+    now = now or timezone.now()
+    enrolment.completed_at = now
+    enrolment.save(update_fields=["completed_at"])
+    HoursEntry.objects.get_or_create(
+        enrolment=enrolment,
+        defaults={
+            "user": user,
+            "hours": course.hours,
+            "earned_on": timezone.localdate(now),
+            "course": course,
+            "note": course.title[:200],
+        },
+    )
+    return True
+
+
+@transaction.atomic
+def exam_passed(user, exam) -> None:
+    """Called by the exam engine after a pass: courses ending in this exam may now be complete."""
+    for course in CoursePage.objects.filter(exam=exam):
+        if Enrolment.objects.filter(user=user, course=course).exists():
+            refresh_completion(user, course)
+
+
+def hours_in_year(user, year: int) -> Decimal:
+    total = HoursEntry.objects.filter(user=user, earned_on__year=year).aggregate(
+        total=Sum("hours")
+    )["total"]
+    return total or Decimal("0")
+
+
+def my_learning(user, *, today: date | None = None) -> dict:
+    """我的学习 in a fixed number of queries: what is due, progress per course, hours, continue."""
+    today = today or timezone.localdate()
+    enrolments = list(
+        Enrolment.objects.filter(user=user, course__live=True)
+        .select_related("course")
+        .order_by("completed_at")
+    )
+    courses = [e.course for e in enrolments]
+    lesson_filter = Q(pk__in=[])
+    for course in courses:
+        lesson_filter |= Q(path__startswith=course.path, depth=course.depth + 1)
+    lessons = list(LessonPage.objects.live().filter(lesson_filter).values("pk", "path", "required"))
+    done = set(
+        LessonProgress.objects.filter(
+            user=user,
+            completed_at__isnull=False,
+            lesson_id__in=[lesson["pk"] for lesson in lessons],
+        ).values_list("lesson_id", flat=True)
+    )
+    rows = []
+    for enrolment in enrolments:
+        course = enrolment.course
+        required = [
+            lesson
+            for lesson in lessons
+            if lesson["required"] and lesson["path"].startswith(course.path)
+        ]
+        rows.append(
+            {
+                "enrolment": enrolment,
+                "course": course,
+                "percent": 100
+                if enrolment.completed_at
+                else _percent(sum(1 for lesson in required if lesson["pk"] in done), len(required)),
+                "overdue": bool(
+                    enrolment.deadline and enrolment.deadline < today and not enrolment.completed_at
+                ),
+            }
+        )
+    # Required first, by deadline (none last); then electives; completed at the end.
+    far = date.max
+    rows.sort(
+        key=lambda r: (
+            r["enrolment"].completed_at is not None,
+            not r["enrolment"].required,
+            r["enrolment"].deadline or far,
+            r["course"].title,
+        )
+    )
+    last = (
+        LessonProgress.objects.filter(user=user, completed_at__isnull=True, lesson__live=True)
+        .select_related("lesson")
+        .order_by("-updated_at")
+        .first()
+    )
+    return {
+        "rows": rows,
+        "hours_this_year": hours_in_year(user, today.year),
+        "continue_lesson": last.lesson if last else None,
+        "year": today.year,
+    }

@@ -1,0 +1,12 @@
+"""Background tasks of the training layer."""
+
+from django.tasks import task
+
+
+@task
+def sync_plan_enrolments(plan_id: int) -> int:
+    from .models import TrainingPlan
+    from .plans import sync_plan
+
+    plan = TrainingPlan.objects.filter(pk=plan_id).first()
+    return sync_plan(plan) if plan else 0

@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from . import views
+
+urlpatterns = [
+    path("lessons/<int:pk>/report/", views.lesson_report, name="lesson_report"),
+    path("lessons/<int:pk>/complete/", views.lesson_complete, name="lesson_complete"),
+    path("courses/<int:pk>/enrol/", views.course_enrol, name="course_enrol"),
+    path("courses/<int:pk>/lineage/", views.lineage, name="course_lineage"),
+    path("plans/", views.plan_list, name="plan_list"),
+    path("plans/<int:pk>/", views.plan_progress, name="plan_progress"),
+    path("plans/<int:pk>/nominate/", views.plan_nominate, name="plan_nominate"),
+    path("plans/<int:pk>/export.xlsx", views.plan_progress_export, name="plan_progress_export"),
+    # path("", include("training.exam_urls")),  TODO(lead): enable when exam_urls lands
+]

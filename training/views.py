@@ -1,0 +1,218 @@
+"""Worker-facing learning actions and the admins' plan progress pages."""
+
+import io
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from openpyxl import Workbook
+
+from people.audit import record
+from people.models import AuditEvent, OrgUnit, User, WorkerProfile
+from people.scope import scope_of
+
+from . import plans, progress, rollup
+from .models import CoursePage, LessonPage, TrainingPlan
+
+MAX_INTERVALS = 50
+
+
+@login_required
+@require_POST
+def lesson_report(request, pk):
+    """The video player's periodic report: stretches played since the last one."""
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=pk)
+    try:
+        data = json.loads(request.body or b"{}")
+        intervals = [(float(a), float(b)) for a, b in data.get("intervals", [])][:MAX_INTERVALS]
+        position = float(data.get("position", 0))
+    except (ValueError, TypeError):
+        return JsonResponse({"error": _("The report could not be read.")}, status=400)
+    state = progress.report_video(request.user, lesson, intervals, position)
+    duration = lesson.video_seconds or 0
+    watched = sum(b - a for a, b in state.watched)
+    return JsonResponse(
+        {
+            "watched_percent": round(100 * watched / duration) if duration else 0,
+            "completed": state.completed_at is not None,
+        }
+    )
+
+
+@login_required
+@require_POST
+def lesson_complete(request, pk):
+    lesson = get_object_or_404(LessonPage.objects.live(), pk=pk)
+    if not progress.complete_lesson(request.user, lesson):
+        messages.warning(
+            request,
+            _("This lesson counts as done once you have watched at least 90% of its video."),
+        )
+        return redirect(lesson.url)
+    following = lesson.get_next_siblings().live().first()
+    return redirect(following.url if following else lesson.get_parent().url)
+
+
+@login_required
+@require_POST
+def course_enrol(request, pk):
+    course = get_object_or_404(CoursePage.objects.live(), pk=pk)
+    progress.enrol(request.user, course)
+    messages.success(request, _("You have joined “%(course)s”.") % {"course": course.title})
+    return redirect(course.url)
+
+
+def _managed_plan(request, pk) -> tuple[TrainingPlan, object]:
+    scope = scope_of(request.user)
+    if scope.is_empty:
+        raise PermissionDenied
+    plan = get_object_or_404(TrainingPlan.objects.select_related("owner_unit"), pk=pk)
+    # Visible to admins of the owner's area and of any unit below it (their part of it).
+    if not (
+        scope.contains(plan.owner_unit)
+        or any(p.startswith(plan.owner_unit.path) for p in scope.paths)
+    ):
+        raise Http404
+    return plan, scope
+
+
+@login_required
+def plan_list(request):
+    scope = scope_of(request.user)
+    if scope.is_empty:
+        raise PermissionDenied
+    visible = [p for p in TrainingPlan.objects.select_related("owner_unit").order_by("-start_date")]
+    visible = [
+        p
+        for p in visible
+        if scope.contains(p.owner_unit)
+        or any(path.startswith(p.owner_unit.path) for path in scope.paths)
+    ]
+    return render(request, "training/plan_list.html", {"plans": visible})
+
+
+def _drill_unit(request, plan, scope) -> OrgUnit:
+    code = request.GET.get("unit")
+    unit = plan.owner_unit
+    if code:
+        unit = OrgUnit.objects.filter(code=code, path__startswith=plan.owner_unit.path).first()
+        if unit is None:
+            raise Http404
+    return unit
+
+
+@login_required
+def plan_progress(request, pk):
+    plan, scope = _managed_plan(request, pk)
+    unit = _drill_unit(request, plan, scope)
+    is_community = unit.level == OrgUnit.Level.COMMUNITY
+    context = {
+        "plan": plan,
+        "unit": unit,
+        "trail": [a for a in unit.get_ancestors() if a.path.startswith(plan.owner_unit.path)],
+        "totals": rollup.totals(plan, scope),
+        "rows": [] if is_community else rollup.children_progress(plan, unit, scope),
+        "people": rollup.people_progress(plan, unit, scope) if is_community else [],
+        "items": plan.items.select_related("course"),
+    }
+    return render(request, "training/plan_progress.html", context)
+
+
+@login_required
+def plan_progress_export(request, pk):
+    plan, scope = _managed_plan(request, pk)
+    unit = _drill_unit(request, plan, scope)
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Completion")
+    sheet.append([_("Unit"), _("Required course places"), _("Completed"), _("Completion (%)")])
+    count = 0
+    for row in rollup.children_progress(plan, unit, scope):
+        sheet.append([row["unit"].name, row["total"], row["done"], row["percent"]])
+        count += 1
+    if unit.level == OrgUnit.Level.COMMUNITY:
+        sheet.append([])
+        sheet.append([_("Real name"), _("Position"), _("Required courses"), _("Completed")])
+        for row in rollup.people_progress(plan, unit, scope):
+            sheet.append([row["user"].real_name, row["position"], row["total"], row["done"]])
+            count += 1
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    record(
+        request.user,
+        AuditEvent.Action.EXPORT,
+        _("Plan progress: %(plan)s") % {"plan": plan.title},
+        scope=scope,
+        count=count,
+    )
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.localtime().strftime("%Y%m%d")
+    response["Content-Disposition"] = (
+        f"attachment; filename*=UTF-8''plan-{plan.pk}-{unit.code}-{stamp}.xlsx"
+    )
+    return response
+
+
+@login_required
+def lineage(request, pk):
+    course = get_object_or_404(CoursePage.objects.live(), pk=pk)
+    return render(
+        request, "training/lineage.html", {"course": course, "lineage": plans.lineage(course)}
+    )
+
+
+@login_required
+def plan_nominate(request, pk):
+    """Nominate backbone trainees for a named-audience plan, within one's units' quotas."""
+    plan, scope = _managed_plan(request, pk)
+    quotas = [q for q in plan.quotas.select_related("unit") if scope.contains(q.unit)]
+    if not quotas:
+        raise PermissionDenied
+    if request.method == "POST":
+        quota = next((q for q in quotas if str(q.pk) == request.POST.get("quota")), None)
+        user = User.objects.filter(pk=request.POST.get("user") or 0).first()
+        if quota is None or user is None:
+            messages.error(request, _("Choose a unit and a worker."))
+        else:
+            try:
+                plans.nominate(plan, user, unit=quota.unit, by=request.user)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+            else:
+                messages.success(
+                    request, _("%(name)s has been nominated.") % {"name": user.real_name}
+                )
+        return redirect("plan_nominate", pk=plan.pk)
+    nominations = plan.nominations.select_related("user", "unit").filter(
+        unit__in=[q.unit for q in quotas]
+    )
+    used = {q.pk: sum(1 for n in nominations if n.unit_id == q.unit_id) for q in quotas}
+    candidates = (
+        (
+            WorkerProfile.objects.filter(community__path__startswith=quotas[0].unit.path)
+            if len(quotas) == 1
+            else scope.filter(WorkerProfile.objects.all(), via="community")
+        )
+        .exclude(user__nominations__plan=plan)
+        .select_related("user", "community")
+        .order_by("community__path", "user__real_name")[:500]
+    )
+    return render(
+        request,
+        "training/plan_nominate.html",
+        {
+            "plan": plan,
+            "quotas": [{"quota": q, "used": used[q.pk]} for q in quotas],
+            "nominations": nominations,
+            "candidates": candidates,
+        },
+    )

@@ -1,0 +1,37 @@
+"""The training area of the Wagtail admin: plans (scoped to the editor's units) and exams."""
+
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet
+
+from people.scope import scope_of
+
+# from . import exam_admin  # noqa: F401  (registers the question bank and exams)
+from .models import TrainingPlan
+from .tasks import sync_plan_enrolments
+
+
+class TrainingPlanViewSet(SnippetViewSet):
+    model = TrainingPlan
+    icon = "list-ul"
+    menu_label = _("Training plans")
+    add_to_admin_menu = True
+    menu_order = 210
+    list_display = ["title", "owner_unit", "start_date", "end_date", "audience", "published"]
+    list_filter = ["published", "audience"]
+
+    def get_queryset(self, request):
+        scope = scope_of(request.user)
+        return scope.filter(TrainingPlan.objects.select_related("owner_unit"), via="owner_unit")
+
+
+register_snippet(TrainingPlanViewSet)
+
+
+@hooks.register("after_create_snippet")
+@hooks.register("after_edit_snippet")
+def enrol_plan_audience(request, instance):
+    # Required courses reach the whole audience in the background; 我的学习 also enrols lazily.
+    if isinstance(instance, TrainingPlan) and instance.published:
+        sync_plan_enrolments.enqueue(instance.pk)
