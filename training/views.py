@@ -179,7 +179,8 @@ def plan_nominate(request, pk):
         raise PermissionDenied
     if request.method == "POST":
         quota = next((q for q in quotas if str(q.pk) == request.POST.get("quota")), None)
-        user = User.objects.filter(pk=request.POST.get("user") or 0).first()
+        user_id = request.POST.get("user", "")
+        user = User.objects.filter(pk=int(user_id)).first() if user_id.isdigit() else None
         if quota is None or user is None:
             messages.error(request, _("Choose a unit and a worker."))
         else:

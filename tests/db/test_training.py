@@ -60,7 +60,9 @@ def test_worker_gets_required_items_of_every_plan_above(world, worker):
     make_plan(units["TD2"], [other_district])  # not above this worker
     make_plan(units["TD1S2"], [make_course(sections["TD1S2"], "隔壁街道课")])
     plans.ensure_enrolments(worker)
-    titles = set(Enrolment.objects.filter(user=worker, required=True).values_list("course__title", flat=True))
+    titles = set(
+        Enrolment.objects.filter(user=worker, required=True).values_list("course__title", flat=True)
+    )
     assert titles == {"市级课", "区级课", "街道课"}
 
 
@@ -186,7 +188,9 @@ def test_course_with_an_exam_completes_only_after_a_pass(world, worker):
     progress.complete_lesson(worker, course.lessons()[0])
     assert not Enrolment.objects.get(user=worker, course=course).completed_at
     now = timezone.now()
-    ExamAttempt.objects.create(exam=exam, user=worker, started_at=now, deadline=now, submitted_at=now, passed=True)
+    ExamAttempt.objects.create(
+        exam=exam, user=worker, started_at=now, deadline=now, submitted_at=now, passed=True
+    )
     progress.exam_passed(worker, exam)
     assert Enrolment.objects.get(user=worker, course=course).completed_at
 
@@ -202,9 +206,14 @@ def test_rollup_counts_per_child_unit_and_person_in_the_database(world):
     progress.complete_lesson(done_worker, course.lessons()[0])
 
     city = scope_of(make_admin(units["T"]))
-    rows = {r["unit"].code: (r["done"], r["total"], r["percent"]) for r in rollup.children_progress(plan, units["T"], city)}
+    rows = {
+        r["unit"].code: (r["done"], r["total"], r["percent"])
+        for r in rollup.children_progress(plan, units["T"], city)
+    }
     assert rows == {"TD1": (1, 2, 50), "TD2": (0, 1, 0)}
-    streets = {r["unit"].code: r["done"] for r in rollup.children_progress(plan, units["TD1"], city)}
+    streets = {
+        r["unit"].code: r["done"] for r in rollup.children_progress(plan, units["TD1"], city)
+    }
     assert streets == {"TD1S1": 1, "TD1S2": 0}
     people = rollup.people_progress(plan, units["TD1S1C1"], city)
     assert [(p["user"].real_name, p["done"], p["total"]) for p in people] == [("完成者", 1, 1)]

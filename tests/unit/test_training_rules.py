@@ -25,11 +25,15 @@ def test_covered_seconds_counts_overlaps_once():
 
 def test_a_report_faster_than_real_time_is_refused_whole():
     known = [(0.0, 10.0)]
-    assert rules.accept_report(known, [(10, 100)], duration=100, seconds_since_last_report=20) == known
+    assert (
+        rules.accept_report(known, [(10, 100)], duration=100, seconds_since_last_report=20) == known
+    )
 
 
 def test_a_report_within_real_time_is_accepted_and_clipped_to_the_video():
-    got = rules.accept_report([(0.0, 10.0)], [(10, 30), (95, 130)], duration=100, seconds_since_last_report=30)
+    got = rules.accept_report(
+        [(0.0, 10.0)], [(10, 30), (95, 130)], duration=100, seconds_since_last_report=30
+    )
     assert got == [(0.0, 30.0), (95.0, 100.0)]
 
 
@@ -46,7 +50,9 @@ def test_watched_time_never_exceeds_elapsed_time_plus_slack(reports):
     for since, length in reports:
         elapsed += since
         start = len(known) and known[-1][1]
-        known = rules.accept_report(known, [(start, start + length)], duration=3600, seconds_since_last_report=since)
+        known = rules.accept_report(
+            known, [(start, start + length)], duration=3600, seconds_since_last_report=since
+        )
         assert rules.covered_seconds(known) <= elapsed + rules.REPORT_SLACK_SECONDS * (len(reports))
 
 
@@ -74,4 +80,8 @@ def test_course_completion(required, done, exam, complete):
 
 
 def test_tiers_follow_levels():
-    assert rules.TIER_BY_LEVEL == {"city": "city_demo", "district": "district_backbone", "street": "street_all"}
+    assert rules.TIER_BY_LEVEL == {
+        "city": "city_demo",
+        "district": "district_backbone",
+        "street": "street_all",
+    }
