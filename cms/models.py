@@ -4,6 +4,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from training.models import CoursePage
+
 
 def child_sections(page: Page):
     """The live sections directly below `page`, with their units, by name."""
@@ -26,6 +28,7 @@ class HomePage(Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         context["sections"] = child_sections(self)
+        context["latest_courses"] = CoursePage.objects.live().order_by("-first_published_at")[:5]
         return context
 
 

@@ -3,6 +3,7 @@ from django.urls import include, path
 from . import views
 
 urlpatterns = [
+    path("", views.course_list, name="course_list"),
     path("lessons/<int:pk>/report/", views.lesson_report, name="lesson_report"),
     path("lessons/<int:pk>/complete/", views.lesson_complete, name="lesson_complete"),
     path("courses/<int:pk>/enrol/", views.course_enrol, name="course_enrol"),

@@ -18,9 +18,19 @@ from people.models import AuditEvent, OrgUnit, User, WorkerProfile
 from people.scope import scope_of
 
 from . import plans, progress, rollup
-from .models import CoursePage, LessonPage, TrainingPlan
+from .models import CoursePage, LessonPage, Tier, TrainingPlan
 
 MAX_INTERVALS = 50
+
+
+def course_list(request):
+    """Every live course, city demonstration first, then district backbone, then street."""
+    order = {tier: n for n, tier in enumerate(Tier.values)}
+    courses = sorted(
+        CoursePage.objects.live().select_related("owner_unit"),
+        key=lambda c: (order.get(c.tier, 9), c.owner_unit.path if c.owner_unit else "", c.title),
+    )
+    return render(request, "training/course_list.html", {"courses": courses})
 
 
 @login_required

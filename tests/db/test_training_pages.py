@@ -141,3 +141,12 @@ def test_lineage_page(client, world, worker):
     course.save()
     client.force_login(worker)
     assert "张晓梅" in client.get(f"/training/courses/{course.pk}/lineage/").content.decode()
+
+
+def test_course_list_groups_by_tier_city_first(client, world):
+    _, sections = world
+    make_course(sections["TD1S1"], "街道课", lessons=1)
+    make_course(sections["T"], "市级课", lessons=1)
+    text = client.get("/training/").content.decode()
+    assert text.index("市级课") < text.index("街道课")
+    assert "街道课" in client.get("/").content.decode()  # the home page's latest courses
