@@ -36,12 +36,14 @@ def items_for(user) -> dict[int, dict]:
         return {}
     nominated = set(Nomination.objects.filter(user=user).values_list("plan_id", flat=True))
     items = PlanItem.objects.filter(plan__in=plans_reaching(profile.community)).select_related(
-        "plan"
+        "plan", "course"
     )
     result: dict[int, dict] = {}
     for item in items.order_by("plan__owner_unit__path", "sort_order"):
         plan = item.plan
         if plan.audience == TrainingPlan.Audience.NOMINATED and plan.pk not in nominated:
+            continue
+        if not _for_position(item.course, profile.position):
             continue
         entry = result.setdefault(
             item.course_id, {"required": False, "deadline": None, "plan": plan}
@@ -87,12 +89,21 @@ def ensure_enrolments(user) -> None:
             enrolment.save(update_fields=["required", "deadline"])
 
 
-def audience_user_ids(plan: TrainingPlan):
+def _for_position(course: CoursePage, position: str) -> bool:
+    """A course meant for some positions only reaches workers in those positions."""
+    return not course.audience_positions or position in course.audience_positions
+
+
+def audience_user_ids(plan: TrainingPlan, course: CoursePage):
     if plan.audience == TrainingPlan.Audience.NOMINATED:
-        return Nomination.objects.filter(plan=plan).values_list("user_id", flat=True)
-    return WorkerProfile.objects.filter(
-        community__path__startswith=plan.owner_unit.path
-    ).values_list("user_id", flat=True)
+        users = Nomination.objects.filter(plan=plan)
+        position_field = "user__worker_profile__position"
+    else:
+        users = WorkerProfile.objects.filter(community__path__startswith=plan.owner_unit.path)
+        position_field = "position"
+    if course.audience_positions:
+        users = users.filter(**{f"{position_field}__in": course.audience_positions})
+    return users.values_list("user_id", flat=True)
 
 
 @transaction.atomic
@@ -100,9 +111,9 @@ def sync_plan(plan: TrainingPlan) -> int:
     """Enrol the plan's whole audience in its required courses; returns enrolments created."""
     if not plan.published:
         return 0
-    users = list(audience_user_ids(plan))
     created = 0
-    for item in plan.items.filter(required=True):
+    for item in plan.items.filter(required=True).select_related("course"):
+        users = list(audience_user_ids(plan, item.course))
         have = set(
             Enrolment.objects.filter(course_id=item.course_id, user_id__in=users).values_list(
                 "user_id", flat=True

@@ -320,3 +320,29 @@ def test_lesson_progress_is_per_user(world, worker):
     progress.complete_lesson(worker, lesson)
     assert not LessonProgress.objects.filter(user=other).exists()
     assert WorkerProfile.objects.count() == 2
+
+
+def test_a_course_for_some_positions_reaches_only_them(world, worker):
+    units, sections = world
+    course = make_course(sections["T"], "书记专题")
+    course.audience_positions = ["secretary"]
+    course.save()
+    secretary = make_worker(units["TD1S1C2"], real_name="书记", position="secretary")
+    plan = make_plan(units["T"], [course])
+    assert plans.sync_plan(plan) == 1
+    plans.ensure_enrolments(worker)  # a full-time worker
+    assert list(Enrolment.objects.values_list("user_id", flat=True)) == [secretary.pk]
+
+
+def test_trainers_add_courses_in_their_own_section_only(client, world):
+    from people.models import Role
+    from tests.factories import give_role, make_user
+
+    units, sections = world
+    trainer = make_user("讲师")
+    give_role(trainer, units["TD1"], Role.Kind.TRAINER)
+    client.force_login(trainer)
+    own = client.get(f"/admin/pages/add/training/coursepage/{sections['TD1S1'].pk}/")
+    assert own.status_code == 200
+    other = client.get(f"/admin/pages/add/training/coursepage/{sections['TD2'].pk}/")
+    assert other.status_code in (302, 403)
