@@ -12,5 +12,5 @@ urlpatterns = [
     path("plans/<int:pk>/", views.plan_progress, name="plan_progress"),
     path("plans/<int:pk>/nominate/", views.plan_nominate, name="plan_nominate"),
     path("plans/<int:pk>/export.xlsx", views.plan_progress_export, name="plan_progress_export"),
-    # path("", include("training.exam_urls")),  TODO(lead): enable when exam_urls lands
+    path("", include("training.exam_urls")),
 ]

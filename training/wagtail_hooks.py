@@ -3,11 +3,11 @@
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from people.scope import scope_of
 
-# from . import exam_admin  # noqa: F401  (registers the question bank and exams)
+from .exam_admin import TRAINING_MENU_HOOK, ExamViewSet, QuestionViewSet
 from .models import TrainingPlan
 from .tasks import sync_plan_enrolments
 
@@ -16,8 +16,7 @@ class TrainingPlanViewSet(SnippetViewSet):
     model = TrainingPlan
     icon = "list-ul"
     menu_label = _("Training plans")
-    add_to_admin_menu = True
-    menu_order = 210
+    menu_name = "plans"
     list_display = ["title", "owner_unit", "start_date", "end_date", "audience", "published"]
     list_filter = ["published", "audience"]
 
@@ -26,7 +25,16 @@ class TrainingPlanViewSet(SnippetViewSet):
         return scope.filter(TrainingPlan.objects.select_related("owner_unit"), via="owner_unit")
 
 
-register_snippet(TrainingPlanViewSet)
+class TrainingMenu(SnippetViewSetGroup):
+    menu_label = _("Training")
+    menu_name = "training"
+    menu_icon = "folder-open-inverse"
+    menu_order = 250
+    submenu_hook = TRAINING_MENU_HOOK
+    items = (TrainingPlanViewSet, QuestionViewSet, ExamViewSet)
+
+
+register_snippet(TrainingMenu)
 
 
 @hooks.register("after_create_snippet")

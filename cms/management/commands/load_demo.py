@@ -2,14 +2,16 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from cms.demo import DEMO_PASSWORD, load_demo
+from cms.demo_training import load_training_demo
 from people.models import OrgUnit, User
 
 
 class Command(BaseCommand):
-    help = "Load the fictional city 青禾市 with its units, sections and people. Idempotent."
+    help = "Load the fictional city 青禾市: units, sections, people, courses, plans. Idempotent."
 
     def handle(self, *args, **options):
         logins = load_demo()
+        load_training_demo(stdout=self.stdout)
         self.stdout.write(
             _("Demo data ready: %(units)d org units, %(users)d users.")
             % {"units": OrgUnit.objects.count(), "users": User.objects.count()}
