@@ -49,3 +49,8 @@ class MFAAdapter(DefaultMFAAdapter):
         if authenticator.type == authenticator.Type.TOTP and requires_mfa(authenticator.user):
             return False
         return super().can_delete_authenticator(authenticator)
+
+
+def user_display(user) -> str:
+    """How allauth names a user in its messages: by real name, not the login."""
+    return user.real_name or user.username

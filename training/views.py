@@ -62,6 +62,7 @@ def lesson_complete(request, pk):
     if not progress.complete_lesson(request.user, lesson):
         messages.warning(
             request,
+            # xgettext:no-python-format
             _("This lesson counts as done once you have watched at least 90% of its video."),
         )
         return redirect(lesson.url)

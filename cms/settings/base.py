@@ -139,6 +139,7 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "me"
 ACCOUNT_ADAPTER = "people.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"phone", "username"}
+ACCOUNT_USER_DISPLAY = "people.adapter.user_display"
 ACCOUNT_SIGNUP_FIELDS = ["phone*", "username*", "password1*"]
 ACCOUNT_PHONE_VERIFICATION_ENABLED = False
 ACCOUNT_EMAIL_VERIFICATION = "none"
