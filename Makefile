@@ -8,8 +8,8 @@ PYTHON ?= $(shell command -v python$$(cat .python-version) || command -v python3
 HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the suite and the demo need: a browser for the journeys, CJK fonts for
-# screenshots and PDFs, gettext for the translation catalogue.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk gettext
+# screenshots and PDFs, Pango for WeasyPrint's PDFs, gettext for the translation catalogue.
+SYSTEM_PACKAGES := chromium fonts-noto-cjk gettext libpango-1.0-0 libpangoft2-1.0-0
 
 .PHONY: demo test test-fast setup system-deps venv messages catalogue lint clean
 

@@ -18,7 +18,7 @@ class HomePage(Page):
     intro = models.CharField(_("Introduction"), max_length=200, blank=True)
 
     content_panels = [*Page.content_panels, FieldPanel("intro")]
-    subpage_types = ["cms.SectionPage"]
+    subpage_types = ["cms.SectionPage", "cms.CasebookPage"]
     parent_page_types = ["wagtailcore.Page"]
     max_count = 1
 
@@ -48,7 +48,7 @@ class SectionPage(Page):
 
     content_panels = [*Page.content_panels, FieldPanel("unit"), FieldPanel("intro")]
     parent_page_types = ["cms.HomePage", "cms.SectionPage"]
-    subpage_types = ["cms.SectionPage", "training.CoursePage"]
+    subpage_types = ["cms.SectionPage", "training.CoursePage", "cms.CasePage", "cms.GuidePage"]
 
     class Meta:
         verbose_name = _("Unit section")
