@@ -37,11 +37,13 @@ def course_outline(course: CoursePage, user) -> dict:
     enrolment = Enrolment.objects.filter(user=user, course=course).first()
     exam_passed = _exam_passed(user, course)
     required = [lesson for lesson in lessons if lesson.required]
+    steps_done = sum(1 for lesson in required if lesson.pk in done) + bool(exam_passed)
     return {
         "lessons": [{"page": lesson, "done": lesson.pk in done} for lesson in lessons],
         "enrolment": enrolment,
         "exam_passed": exam_passed,
-        "percent": _percent(sum(1 for lesson in required if lesson.pk in done), len(required)),
+        # A final exam is one more step: lessons alone never show 100 %.
+        "percent": _percent(steps_done, len(required) + (exam_passed is not None)),
         "next_lesson": next((lesson for lesson in lessons if lesson.pk not in done), None),
     }
 
@@ -91,13 +93,13 @@ def report_video(
     if duration:
         since = (now - progress.last_report_at).total_seconds() if progress.last_report_at else None
         known = [tuple(i) for i in progress.watched]
-        progress.watched = [
-            list(i)
-            for i in rules.accept_report(
-                known, intervals, duration=duration, seconds_since_last_report=since
-            )
-        ]
-        progress.position = max(0.0, min(float(position), float(duration)))
+        accepted = rules.accept_report(
+            known, intervals, duration=duration, seconds_since_last_report=since
+        )
+        if accepted != rules.merge_intervals(known) or not intervals:
+            # A refused report moves nothing, not even where the video resumes.
+            progress.position = max(0.0, min(float(position), float(duration)))
+        progress.watched = [list(i) for i in accepted]
     progress.last_report_at = now
     progress.save()
     if (
@@ -199,6 +201,11 @@ def my_learning(user, *, today: date | None = None) -> dict:
             lesson_id__in=[lesson["pk"] for lesson in lessons],
         ).values_list("lesson_id", flat=True)
     )
+    passed_exams = set(
+        ExamAttempt.objects.filter(
+            user=user, passed=True, exam_id__in=[c.exam_id for c in courses if c.exam_id]
+        ).values_list("exam_id", flat=True)
+    )
     rows = []
     for enrolment in enrolments:
         course = enrolment.course
@@ -207,13 +214,16 @@ def my_learning(user, *, today: date | None = None) -> dict:
             for lesson in lessons
             if lesson["required"] and lesson["path"].startswith(course.path)
         ]
+        # As on the course page, a final exam counts as one more step.
+        steps = len(required) + bool(course.exam_id)
+        steps_done = sum(1 for lesson in required if lesson["pk"] in done) + (
+            course.exam_id in passed_exams
+        )
         rows.append(
             {
                 "enrolment": enrolment,
                 "course": course,
-                "percent": 100
-                if enrolment.completed_at
-                else _percent(sum(1 for lesson in required if lesson["pk"] in done), len(required)),
+                "percent": 100 if enrolment.completed_at else _percent(steps_done, steps),
                 "overdue": bool(
                     enrolment.deadline and enrolment.deadline < today and not enrolment.completed_at
                 ),

@@ -2,8 +2,8 @@
 
 Video: the player reports the stretches it actually played. A lesson's video counts as
 watched when the union of those stretches covers 90 % of its length. Reports cannot add
-more playing time than wall-clock time has passed since the previous report, so a forged
-report cannot 'watch' an hour-long video in a minute.
+more playing time than the clock allows since the previous report (at most 1.5× speed),
+so a forged report cannot 'watch' an hour-long video in a minute.
 """
 
 from collections.abc import Iterable
@@ -15,6 +15,8 @@ TIER_BY_LEVEL = {"city": CITY_DEMO, "district": DISTRICT_BACKBONE, "street": STR
 WATCHED_SHARE = 0.9
 # Allowance for timer jitter and a report that arrives a little late.
 REPORT_SLACK_SECONDS = 5
+# The player may run up to this much faster than real time (the page caps its speed to match).
+MAX_PLAYBACK_RATE = 1.5
 
 Interval = tuple[float, float]
 
@@ -56,7 +58,7 @@ def accept_report(
     allowance = (
         REPORT_SLACK_SECONDS
         if seconds_since_last_report is None
-        else seconds_since_last_report + REPORT_SLACK_SECONDS
+        else seconds_since_last_report * MAX_PLAYBACK_RATE + REPORT_SLACK_SECONDS
     )
     if gained > allowance:
         return merge_intervals(known)

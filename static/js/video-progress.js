@@ -27,6 +27,11 @@
       if (state.completed) window.location.reload();
     }).catch(function () {});
   }
+  // The server credits at most 1.5x real time; faster playback would have reports refused.
+  var maxRate = 1.5;
+  video.addEventListener("ratechange", function () {
+    if (video.playbackRate > maxRate) video.playbackRate = maxRate;
+  });
   video.addEventListener("play", function () { start = video.currentTime; });
   video.addEventListener("seeking", close);
   video.addEventListener("seeked", function () { if (!video.paused) start = video.currentTime; });

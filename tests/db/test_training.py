@@ -346,3 +346,28 @@ def test_trainers_add_courses_in_their_own_section_only(client, world):
     assert own.status_code == 200
     other = client.get(f"/admin/pages/add/training/coursepage/{sections['TD2'].pk}/")
     assert other.status_code in (302, 403)
+
+
+def test_a_course_with_an_exam_is_not_100_percent_before_the_exam(world, worker):
+    from training.models import Exam
+
+    units, sections = world
+    exam = Exam.objects.create(owner_unit=units["TD1S1"], title="结业考试")
+    course = make_course(sections["TD1S1"], lessons=1, exam=exam)
+    progress.enrol(worker, course)
+    progress.complete_lesson(worker, course.lessons()[0])
+    assert progress.course_outline(course, worker)["percent"] == 50
+    assert progress.my_learning(worker)["rows"][0]["percent"] == 50
+
+
+def test_a_refused_report_does_not_move_the_resume_position(world, worker):
+    _, sections = world
+    lesson = make_course(sections["TD1S1"], lessons=1, video_seconds=100).lessons()[0]
+    start = timezone.now()
+    progress.lesson_state(lesson, worker, now=start)
+    state = progress.report_video(worker, lesson, [(0, 10)], 10, now=start + timedelta(seconds=10))
+    assert state.position == 10
+    state = progress.report_video(
+        worker, lesson, [(10, 100)], 100, now=start + timedelta(seconds=12)
+    )
+    assert state.position == 10

@@ -85,3 +85,15 @@ def test_tiers_follow_levels():
         "district": "district_backbone",
         "street": "street_all",
     }
+
+
+def test_playing_a_little_faster_is_credited_but_not_more_than_the_cap():
+    known = [(0.0, 10.0)]
+    # 15 s of video in 10 s of clock: 1.5x, allowed.
+    assert rules.accept_report(known, [(10, 25)], duration=100, seconds_since_last_report=10) == [
+        (0.0, 25.0)
+    ]
+    # 30 s of video in 10 s: 3x, refused.
+    assert (
+        rules.accept_report(known, [(10, 40)], duration=100, seconds_since_last_report=10) == known
+    )

@@ -2,6 +2,7 @@ from django.core.management.base import BaseCommand
 from django.utils.translation import gettext as _
 
 from cms.demo import DEMO_PASSWORD, load_demo
+from cms.demo_cases import load_case_demo
 from cms.demo_training import load_training_demo
 from people.models import OrgUnit, User
 
@@ -12,6 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         logins = load_demo()
         load_training_demo(stdout=self.stdout)
+        load_case_demo(stdout=self.stdout)
         self.stdout.write(
             _("Demo data ready: %(units)d org units, %(users)d users.")
             % {"units": OrgUnit.objects.count(), "users": User.objects.count()}
