@@ -1,6 +1,7 @@
 """StreamField blocks of the casebook: difficulties with their solutions, figures, Q&A."""
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
@@ -19,7 +20,8 @@ class SolutionBlock(blocks.StructBlock):
 class DifficultyBlock(blocks.StructBlock):
     """One difficulty (难) and the solutions (解) that answered it: '4难8解' as data."""
 
-    title = blocks.CharBlock(label=_("Difficulty"), max_length=120)
+    # "Difficulty" also means an exam question's 难度; here it is a case's 难点.
+    title = blocks.CharBlock(label=pgettext_lazy("case", "Difficulty"), max_length=120)
     description = blocks.TextBlock(label=_("What made it hard"), required=False)
     solutions = blocks.ListBlock(SolutionBlock(), label=_("Solutions"), min_num=1)
 
