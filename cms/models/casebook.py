@@ -155,6 +155,13 @@ class GuidePage(SearchableMixin, Page):  # noqa: DJ008 (Page gives __str__)
         verbose_name = _("Guide")
         verbose_name_plural = _("Guides")
 
+    def get_context(self, request, *args, **kwargs):
+        from ..casebook import guide_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(guide_context(self, request))
+        return context
+
 
 class Bookmark(models.Model):
     user = models.ForeignKey(

@@ -1,0 +1,567 @@
+"""What the casebook's pages show: a case with its mutual learning, and the casebook's home.
+
+`CasePage.get_context` calls `case_context`, `CasebookPage.get_context` calls `casebook_context`.
+Both are plain functions of (page, request) so views can reuse them (the report form's error
+page is the case page again, with the form as the user filled it in).
+
+Rich text is cleaned on the way out (`clean_html`): Wagtail's `richtext` filter expands links
+but passes any other stored markup through, and cases also arrive from imports and demo data,
+not only from the admin's editor, which does strip it.
+"""
+
+import re
+from html import escape
+from html.parser import HTMLParser
+from urllib.parse import urlsplit
+
+from django import forms
+from django.core.paginator import Paginator
+from django.db.models import Count, F, Q
+from django.urls import NoReverseMatch, reverse
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
+from wagtail.models import TaskState, WorkflowState
+from wagtail.rich_text import RichText, expand_db_html
+
+from people import levels
+from people.models import OrgUnit
+from people.scope import scope_of
+
+from .models import (
+    Bookmark,
+    CasebookPage,
+    CaseCategory,
+    CasePage,
+    GuidePage,
+    UnitReviewTask,
+    UsefulMark,
+)
+
+# Views counted once per case per session; the session keeps this many case ids at most.
+VIEWED_SESSION_KEY = "casebook_viewed"
+VIEWED_KEEP = 200
+# Crawlers, link previews and scripts do not count as readers.
+BOT_AGENT = re.compile(
+    r"bot|crawl|spider|slurp|preview|fetch|monitor|curl|wget|python-|httpclient|java/|go-http",
+    re.IGNORECASE,
+)
+MOST_USEFUL = 10
+LATEST = 10
+GUIDES = 20
+PER_PAGE = 20
+REPORTS_SHOWN = 50
+RELATED = 5
+# Units one can report having applied a case in.
+REPORT_LEVELS = (levels.STREET, levels.COMMUNITY)
+
+
+# --------------------------------------------------------------------------------------
+# Rich text: keep the editor's features (RICH in cms.blocks), drop everything else.
+# --------------------------------------------------------------------------------------
+
+_ALLOWED_TAGS = frozenset(
+    {"p", "br", "h2", "h3", "h4", "b", "strong", "i", "em", "ol", "ul", "li", "a"}
+)
+# Elements whose content goes too, not only their tags.
+_DROP_WITH_CONTENT = frozenset(
+    {"script", "style", "iframe", "object", "embed", "template", "noscript", "textarea", "svg"}
+)
+_SAFE_SCHEMES = frozenset({"", "http", "https", "mailto", "tel"})
+_URL_NOISE = re.compile(r"[\x00-\x20\x7f]+")
+
+
+def _safe_href(href: str) -> bool:
+    # Browsers ignore tabs, newlines and control characters inside a scheme ("java\tscript:").
+    try:
+        scheme = urlsplit(_URL_NOISE.sub("", href)).scheme.lower()
+    except ValueError:
+        return False
+    return scheme in _SAFE_SCHEMES
+
+
+class _Cleaner(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self.open: list[str] = []
+        self.dropping = 0
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _DROP_WITH_CONTENT:
+            self.dropping += 1
+            return
+        if self.dropping or tag not in _ALLOWED_TAGS:
+            return
+        if tag == "br":
+            self.out.append("<br>")
+            return
+        if tag == "a":
+            href = dict(attrs).get("href") or ""
+            self.out.append(f'<a href="{escape(href)}">' if href and _safe_href(href) else "<a>")
+        else:
+            self.out.append(f"<{tag}>")
+        self.open.append(tag)
+
+    def handle_startendtag(self, tag, attrs):
+        if tag == "br" and not self.dropping:
+            self.out.append("<br>")
+
+    def handle_endtag(self, tag):
+        if tag in _DROP_WITH_CONTENT:
+            self.dropping = max(0, self.dropping - 1)
+            return
+        if self.dropping or tag not in self.open:
+            return
+        while self.open:
+            name = self.open.pop()
+            self.out.append(f"</{name}>")
+            if name == tag:
+                break
+
+    def handle_data(self, data):
+        if not self.dropping:
+            self.out.append(escape(data, quote=False))
+
+    def result(self) -> str:
+        self.close()
+        return "".join([*self.out, *(f"</{name}>" for name in reversed(self.open))])
+
+
+def clean_html(value) -> SafeString:
+    """Rich text (a stored string or a RichText block value) as HTML safe to show anyone."""
+    if value is None:
+        return mark_safe("")
+    source = value.source if isinstance(value, RichText) else str(value)
+    if not source.strip():
+        return mark_safe("")
+    cleaner = _Cleaner()
+    cleaner.feed(expand_db_html(source))
+    return mark_safe(cleaner.result())  # noqa: S308 (built from escaped text and fixed tags)
+
+
+# --------------------------------------------------------------------------------------
+# Small helpers
+# --------------------------------------------------------------------------------------
+
+_CN_DIGITS = "零一二三四五六七八九"
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 40 → 四十; from 100 on, digits."""
+    if 0 <= n < 10:
+        return _CN_DIGITS[n]
+    if n < 20:
+        return "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
+    if n < 100:
+        return _CN_DIGITS[n // 10] + "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
+    return str(n)
+
+
+def _numeral(n: int) -> str:
+    return chinese_numeral(n) if (get_language() or "").startswith("zh") else str(n)
+
+
+def name_paths(units) -> dict[int, str]:
+    """'东城区/和平街道/幸福社区' for each of a few units, in one query (as OrgUnit.name_path)."""
+    units = [u for u in units if u is not None]
+    if not units:
+        return {}
+    step = OrgUnit.steplen
+    prefixes = {u.path[:i] for u in units for i in range(step, len(u.path) + 1, step)}
+    rows = {
+        path: (name, level)
+        for path, name, level in OrgUnit.objects.filter(path__in=prefixes).values_list(
+            "path", "name", "level"
+        )
+    }
+    paths = {}
+    for unit in units:
+        names = []
+        for i in range(step, len(unit.path) + 1, step):
+            name, level = rows.get(unit.path[:i], ("", ""))
+            if name and (level != levels.CITY or i == len(unit.path)):
+                names.append(name)
+        paths[unit.pk] = "/".join(names)
+    return paths
+
+
+def _with_unit_paths(cases):
+    """The cases, each with `.unit_path` set; one query for all of them."""
+    cases = list(cases)
+    paths = name_paths({c.unit_id: c.unit for c in cases if c.unit_id}.values())
+    for case in cases:
+        case.unit_path = paths.get(case.unit_id, "")
+    return cases
+
+
+def search_url() -> str:
+    """The casebook search page, once it exists (cms.search), else ''."""
+    try:
+        return reverse("case_search")
+    except NoReverseMatch:
+        return ""
+
+
+def _person(user) -> str:
+    if user is None:
+        return ""
+    return getattr(user, "real_name", "") or user.get_username()
+
+
+# --------------------------------------------------------------------------------------
+# Views counted, once per session, never for bots, HEAD or previews
+# --------------------------------------------------------------------------------------
+
+
+def count_view(page: CasePage, request) -> bool:
+    """Add one to the case's view count if this request is a reader's first look this session."""
+    if request.method != "GET" or getattr(request, "is_preview", False) or not page.pk:
+        return False
+    if BOT_AGENT.search(request.headers.get("User-Agent", "")):
+        return False
+    session = getattr(request, "session", None)
+    if session is not None:
+        seen = list(session.get(VIEWED_SESSION_KEY, []))
+        if page.pk in seen:
+            return False
+        session[VIEWED_SESSION_KEY] = [*seen[-(VIEWED_KEEP - 1) :], page.pk]
+    CasePage.objects.filter(pk=page.pk).update(view_count=F("view_count") + 1)
+    return True
+
+
+# --------------------------------------------------------------------------------------
+# The report form: "we applied it here"
+# --------------------------------------------------------------------------------------
+
+
+def report_units(user) -> list[OrgUnit]:
+    """Streets and communities `user` works in (any role, or as a worker) or manages."""
+    if not user.is_authenticated:
+        return []
+    belongs = Q(roles__user=user)
+    profile = getattr(user, "worker_profile", None)
+    if profile is not None:
+        belongs |= Q(pk=profile.community_id)
+    scope = scope_of(user)
+    manages = Q(pk__in=scope.units.values("pk")) if not scope.is_empty else Q(pk__in=[])
+    return list(
+        OrgUnit.objects.filter(level__in=REPORT_LEVELS)
+        .filter(belongs | manages)
+        .distinct()
+        .order_by("path")
+    )
+
+
+class _ReportText(forms.CharField):
+    """Browsers send line breaks as CRLF but count them as one character against maxlength."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        return value.replace("\r\n", "\n") if value else value
+
+
+class ApplicationReportForm(forms.Form):
+    unit = forms.TypedChoiceField(
+        label=_("Where did you apply it?"),
+        coerce=int,
+        error_messages={
+            "required": _("Choose the community or street where you applied this case."),
+            "invalid_choice": _(
+                "You can report only for a community or street you work in or manage."
+            ),
+        },
+    )
+    what_changed = _ReportText(
+        label=_("What we changed"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+        error_messages={
+            "required": _("Say what you changed when you applied the case."),
+            "max_length": _(
+                "“What we changed” may be at most %(limit_value)d characters; it has %(show_value)d."
+            ),
+        },
+    )
+    outcome = _ReportText(
+        label=_("Outcome"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 2000}),
+        error_messages={
+            "required": _("Say what came of it, even if it did not work out."),
+            "max_length": _(
+                "“Outcome” may be at most %(limit_value)d characters; it has %(show_value)d."
+            ),
+        },
+    )
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.units = {unit.pk: unit for unit in units}
+        paths = name_paths(self.units.values())
+        self.fields["unit"].choices = [
+            ("", _("Choose a community or street")),
+            *((pk, paths[pk]) for pk in self.units),
+        ]
+        if len(self.units) == 1:
+            self.fields["unit"].initial = next(iter(self.units))
+
+    def clean_unit(self) -> OrgUnit:
+        return self.units[self.cleaned_data["unit"]]
+
+
+def report_form_for(user, data=None) -> ApplicationReportForm | None:
+    """The form for `user`, or None if they have nowhere to report for."""
+    units = report_units(user)
+    return ApplicationReportForm(data, units=units) if units else None
+
+
+# --------------------------------------------------------------------------------------
+# A case page
+# --------------------------------------------------------------------------------------
+
+
+def _difficulties(page: CasePage) -> tuple[list[dict], int]:
+    """难点一… with 解法一… numbered through the whole case, so 4难8解 reads as such."""
+    rows, solution_number = [], 0
+    for n, block in enumerate(page.difficulties, start=1):
+        value = block.value
+        solutions = []
+        for solution in value.get("solutions") or []:
+            solution_number += 1
+            solutions.append(
+                {
+                    "label": gettext("Solution %(number)s") % {"number": _numeral(solution_number)},
+                    "title": solution.get("title", ""),
+                    "detail": clean_html(solution.get("detail")),
+                }
+            )
+        rows.append(
+            {
+                "label": gettext("Difficulty %(number)s") % {"number": _numeral(n)},
+                "title": value.get("title", ""),
+                "description": value.get("description", ""),
+                "solutions": solutions,
+            }
+        )
+    return rows, solution_number
+
+
+def _results(page: CasePage) -> list[dict]:
+    """Figures side by side as big numbers, text between them; in the editor's order."""
+    groups: list[dict] = []
+    for block in page.results:
+        if block.block_type == "figure":
+            figure = {key: block.value.get(key, "") for key in ("label", "value", "unit")}
+            if groups and "figures" in groups[-1]:
+                groups[-1]["figures"].append(figure)
+            else:
+                groups.append({"figures": [figure]})
+        else:
+            groups.append({"html": clean_html(block.value)})
+    return groups
+
+
+def review_trail(page) -> list[dict]:
+    """Each finished review step of the page, oldest first: step, unit, reviewer, time, comment."""
+    if not page.pk:
+        return []
+    states = (
+        TaskState.objects.filter(
+            workflow_state__in=WorkflowState.objects.for_instance(page),
+            status__in=(TaskState.STATUS_APPROVED, TaskState.STATUS_REJECTED),
+            finished_at__isnull=False,
+        )
+        .select_related("task", "finished_by")
+        .order_by("finished_at", "pk")
+    )
+    states = list(states)
+    unit_tasks = UnitReviewTask.objects.in_bulk({s.task_id for s in states})
+    trail, seen = [], set()
+    for state in states:
+        # Editing during review copies approved steps onto the new revision: show them once.
+        key = (state.workflow_state_id, state.task_id, state.status, state.finished_at)
+        if key in seen:
+            continue
+        seen.add(key)
+        task = unit_tasks.get(state.task_id)
+        unit = task.reviewing_unit(page) if task is not None else None
+        approved = state.status == TaskState.STATUS_APPROVED
+        trail.append(
+            {
+                "step": state.task.name,
+                "unit": unit.name if unit else "",
+                "approved": approved,
+                "status": gettext("Approved") if approved else gettext("Changes requested"),
+                "reviewer": _person(state.finished_by),
+                "at": state.finished_at,
+                "comment": state.comment,
+            }
+        )
+    return trail
+
+
+def related(page: CasePage) -> list:
+    try:
+        from .search import related_cases
+    except ImportError:
+        return []
+    return _with_unit_paths(related_cases(page, limit=RELATED))
+
+
+def case_context(page: CasePage, request) -> dict:
+    user = request.user
+    counted = count_view(page, request)
+    difficulties, solution_count = _difficulties(page)
+    context = {
+        "unit_path": name_paths([page.unit]).get(page.unit_id, "") if page.unit_id else "",
+        "tags": list(page.tags.all()) if page.pk else [],
+        "background_html": clean_html(page.background),
+        "measures_html": clean_html(page.measures),
+        "lessons_html": clean_html(page.lessons),
+        "difficulties": difficulties,
+        "shape": (
+            gettext("Difficulties: %(difficulties)s · Solutions: %(solutions)s")
+            % {"difficulties": len(difficulties), "solutions": solution_count}
+            if difficulties
+            else ""
+        ),
+        "result_groups": _results(page),
+        "view_count": page.view_count + (1 if counted else 0),
+        "search_url": search_url(),
+        "casebook": CasebookPage.objects.live().first(),
+        "bookmarked": False,
+        "marked_useful": False,
+        "useful_count": 0,
+        "bookmark_count": 0,
+        "reports": [],
+        "reports_total": 0,
+        "report_form": None,
+        "review_trail": [],
+        "related_cases": [],
+    }
+    if not page.pk:  # a preview of a case not yet saved
+        return context
+    reports = list(page.applications.select_related("unit", "user")[:REPORTS_SHOWN])
+    paths = name_paths({r.unit_id: r.unit for r in reports}.values())
+    for report in reports:
+        report.unit_path = paths.get(report.unit_id, report.unit.name)
+        report.author = _person(report.user)
+    context.update(
+        useful_count=page.useful_marks.count(),
+        bookmark_count=page.bookmarks.count(),
+        reports=reports,
+        reports_total=page.applications.count() if len(reports) == REPORTS_SHOWN else len(reports),
+        review_trail=review_trail(page),
+        related_cases=related(page),
+    )
+    if user.is_authenticated:
+        context.update(
+            bookmarked=Bookmark.objects.filter(user=user, case=page).exists(),
+            marked_useful=UsefulMark.objects.filter(user=user, case=page).exists(),
+            report_form=report_form_for(user),
+        )
+    return context
+
+
+# --------------------------------------------------------------------------------------
+# The casebook's home
+# --------------------------------------------------------------------------------------
+
+
+def _filters(params) -> dict:
+    """The category, unit and year asked for in the query string; unknown values are dropped."""
+    chosen = {"category": None, "unit": None, "year": None}
+    slug = (params.get("category") or "").strip()
+    if slug:
+        chosen["category"] = CaseCategory.objects.filter(slug=slug).first()
+    code = (params.get("unit") or "").strip()
+    if code:
+        chosen["unit"] = OrgUnit.objects.filter(code=code).first()
+    year = (params.get("year") or "").strip()
+    if year.isdigit() and len(year) == 4:
+        chosen["year"] = int(year)
+    return chosen
+
+
+def filter_cases(queryset, chosen: dict):
+    if chosen["category"] is not None:
+        queryset = queryset.filter(category=chosen["category"])
+    if chosen["unit"] is not None:
+        queryset = queryset.filter(unit__path__startswith=chosen["unit"].path)
+    if chosen["year"] is not None:
+        queryset = queryset.filter(year=chosen["year"])
+    return queryset
+
+
+def _unit_options(live) -> list[dict]:
+    """Districts and streets with cases, for the unit filter, in tree order."""
+    case_units = OrgUnit.objects.filter(pk__in=live.values("unit_id"))
+    step = OrgUnit.steplen
+    prefixes = {u.path[:i] for u in case_units for i in range(step, len(u.path) + 1, step)}
+    units = list(
+        OrgUnit.objects.filter(
+            path__in=prefixes, level__in=(levels.DISTRICT, levels.STREET)
+        ).order_by("path")
+    )
+    paths = name_paths(units)
+    return [{"code": u.code, "label": paths[u.pk], "level": u.level} for u in units]
+
+
+def casebook_context(page: CasebookPage, request) -> dict:
+    live = CasePage.objects.live()
+    chosen = _filters(request.GET)
+    filtering = any(value is not None for value in chosen.values())
+    cards = live.select_related("category", "unit").annotate(
+        useful_count=Count("useful_marks", distinct=True)
+    )
+    most_useful = _with_unit_paths(
+        cards.filter(useful_count__gt=0).order_by("-useful_count", "-first_published_at", "pk")[
+            :MOST_USEFUL
+        ]
+    )
+    context = {
+        "intro_html": clean_html(page.intro),
+        "categories": CaseCategory.objects.annotate(
+            case_count=Count("cases", filter=Q(cases__live=True))
+        ),
+        "most_useful": most_useful,
+        "latest_cases": _with_unit_paths(cards.order_by("-first_published_at", "-pk")[:LATEST]),
+        "guides": GuidePage.objects.live().order_by("-first_published_at")[:GUIDES],
+        "filters": chosen,
+        "filtering": filtering,
+        "years": list(live.order_by("-year").values_list("year", flat=True).distinct()),
+        "unit_options": _unit_options(live),
+        "search_url": search_url(),
+        "results": None,
+    }
+    if filtering:
+        matching = filter_cases(cards, chosen).order_by(
+            "-useful_count", "-first_published_at", "pk"
+        )
+        results = Paginator(matching, PER_PAGE).get_page(request.GET.get("page"))
+        results.object_list = _with_unit_paths(results.object_list)
+        query = request.GET.copy()
+        query.pop("page", None)
+        context.update(results=results, query=query.urlencode())
+    return context
+
+
+# --------------------------------------------------------------------------------------
+# A guide (ready for GuidePage.get_context; the template falls back to include_block)
+# --------------------------------------------------------------------------------------
+
+
+def guide_context(page: GuidePage, request) -> dict:
+    qa = []
+    for n, block in enumerate(page.sections, start=1):
+        value = block.value
+        qa.append(
+            {
+                "anchor": f"q{n}",
+                "question": value.get("question", ""),
+                "answer": clean_html(value.get("answer")),
+                "cases": [c for c in (value.get("cases") or []) if c is not None and c.live],
+            }
+        )
+    return {"qa": qa, "intro_html": clean_html(page.intro)}
