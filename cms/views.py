@@ -1,5 +1,5 @@
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 
 from people.models import Role
 from people.scope import scope_of
@@ -26,3 +26,11 @@ def me(request):
             "manages_units": not scope_of(user).is_empty,
         },
     )
+
+
+def casebook_home(request):
+    """/cases/: the casebook page wherever editors put it, else the case search."""
+    from .models import CasebookPage
+
+    casebook = CasebookPage.objects.live().first()
+    return redirect(casebook.url if casebook else "case_search")

@@ -6,6 +6,8 @@ from wagtail.models import Page
 
 from training.models import CoursePage
 
+from .casebook import CasePage
+
 
 def child_sections(page: Page):
     """The live sections directly below `page`, with their units, by name."""
@@ -29,6 +31,7 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["sections"] = child_sections(self)
         context["latest_courses"] = CoursePage.objects.live().order_by("-first_published_at")[:5]
+        context["latest_cases"] = CasePage.objects.live().order_by("-first_published_at")[:5]
         return context
 
 

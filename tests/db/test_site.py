@@ -108,3 +108,9 @@ def test_demo_data_is_idempotent_and_city_sized():
     # Names look Chinese: two or three CJK characters.
     names = WorkerProfile.objects.values_list("user__real_name", flat=True)
     assert all(re.fullmatch(r"[\u4e00-\u9fff]{2,3}", n) for n in names)
+
+
+def test_casebook_link_leads_to_the_casebook_or_search(client):
+    response = client.get("/cases/")
+    assert response.status_code == 302
+    assert response["Location"] == "/cases/search/"  # no casebook page yet
