@@ -1,0 +1,107 @@
+"""The casebook search page: /cases/search/?q=&category=<slug>&unit=<code>&year=<year>.
+
+The filters are named as on the casebook page (category slug, unit code), so a filtered
+casebook list and a search can link to each other.
+"""
+
+import re
+
+from django.shortcuts import render
+
+from people.models import OrgUnit
+
+from . import search, segment
+from .models import CaseCategory, CasePage
+
+MAX_RESULTS = 50
+MAX_GUIDES = 3
+# Tapped from the empty state: the problems most cases are about.
+SUGGESTIONS = ("停车", "充电", "加装电梯", "物业", "业委会", "网格员")
+
+_SLUG = re.compile(r"[-\w]{1,50}")
+_CODE = re.compile(r"[-\w.]{1,32}")
+
+
+def _int(value: str, low: int, high: int) -> int | None:
+    value = (value or "").strip()
+    if not value.isascii() or not value.isdigit() or len(value) > 10:
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
+
+
+def _category(value: str) -> CaseCategory | None:
+    value = (value or "").strip()
+    if not _SLUG.fullmatch(value):
+        return None
+    return CaseCategory.objects.filter(slug=value).first()
+
+
+def _unit(value: str) -> OrgUnit | None:
+    """The unit by its code, as the casebook page's filter gives it."""
+    value = (value or "").strip()
+    if not _CODE.fullmatch(value):
+        return None
+    return OrgUnit.objects.filter(code=value).first()
+
+
+def _unit_choices() -> list[tuple[OrgUnit, str]]:
+    """Units with live cases and the units above them, in tree order, indented by level."""
+    paths = set(
+        CasePage.objects.live()
+        .exclude(unit=None)
+        .order_by()
+        .values_list("unit__path", flat=True)
+        .distinct()
+    )
+    prefixes = {
+        path[:end]
+        for path in paths
+        for end in range(OrgUnit.steplen, len(path) + 1, OrgUnit.steplen)
+    }
+    units = list(OrgUnit.objects.filter(path__in=prefixes).order_by("path"))
+    top = min((u.depth for u in units), default=1)
+    return [(u, "— " * (u.depth - top) + u.name) for u in units]
+
+
+def case_search(request):
+    raw_query = request.GET.get("q", "")
+    query_text = " ".join(raw_query.split())[: segment.MAX_QUERY_CHARS]
+    category = _category(request.GET.get("category", ""))
+    unit = _unit(request.GET.get("unit", ""))
+    year = _int(request.GET.get("year", ""), 1900, 2100)
+    filtered = category is not None or unit is not None or year is not None
+
+    results = search.search(
+        query_text, category=category, unit=unit, year=year, limit=MAX_RESULTS, facets=True
+    )
+    guides = (
+        search.search_guides(results.query, limit=MAX_GUIDES)
+        if results.query and not filtered
+        else []
+    )
+    categories = [
+        (c, results.by_category.get(c.pk, 0))
+        for c in CaseCategory.objects.order_by("sort_order", "name")
+    ]
+    years = list(
+        CasePage.objects.live().order_by("-year").values_list("year", flat=True).distinct()
+    )
+    context = {
+        "q": query_text,
+        "results": results,
+        "hits": results.hits,
+        "guides": guides,
+        "searched": bool(results.query) or filtered,
+        "no_words": bool(query_text) and not results.query,
+        "categories": categories,
+        "show_category_counts": bool(results.query) or filtered,
+        "category": category,
+        "units": _unit_choices(),
+        "unit": unit,
+        "years": years,
+        "year": year,
+        "filtered": filtered,
+        "suggestions": SUGGESTIONS,
+    }
+    return render(request, "cms/case_search.html", context)
