@@ -404,25 +404,7 @@ class Exam(ClusterableModel):
     opens_at = models.DateTimeField(_("Opens"), null=True, blank=True)
     closes_at = models.DateTimeField(_("Closes"), null=True, blank=True)
 
-    panels = [
-        FieldPanel("owner_unit"),
-        FieldPanel("title"),
-        FieldPanel("mode"),
-        FieldPanel("questions"),
-        InlinePanel("draw_rules", label=_("Random draw")),
-        MultiFieldPanel(
-            [
-                FieldPanel("time_limit_minutes"),
-                FieldPanel("max_attempts"),
-                FieldPanel("pass_mark"),
-                FieldPanel("shuffle_options"),
-            ],
-            heading=_("Rules"),
-        ),
-        MultiFieldPanel(
-            [FieldPanel("opens_at"), FieldPanel("closes_at")], heading=_("Open between")
-        ),
-    ]
+    # The admin form (panels, validation) lives with ExamViewSet in training/exam_admin.py.
 
     class Meta:
         verbose_name = _("Exam")
