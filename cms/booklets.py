@@ -28,6 +28,7 @@ from wagtail.models import PageViewRestriction
 from people.models import OrgUnit, Role
 
 from .models import Booklet, CasePage
+from .numerals import ordinal
 
 log = logging.getLogger("zhuangma.booklets")
 
@@ -38,26 +39,14 @@ IMAGE_SPEC = "max-1400x1400"
 # takes most of the time (about 8 s of 11 s for 30 cases), then the PDF itself (fonts subset).
 P_STARTED, P_HTML_DONE, P_LAID_OUT, P_WRITTEN = 5, 15, 75, 95
 
-CHINESE_DIGITS = "零一二三四五六七八九"
-
 
 class BookletError(Exception):
     """A build refused for a reason the user can act on; the message is shown as is."""
 
 
-def chinese_numeral(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 40 → 四十, 99 → 九十九; beyond 99 the Arabic figure."""
-    if not 0 < n < 100:
-        return str(n)
-    tens, ones = divmod(n, 10)
-    head = "" if tens == 0 else ("十" if tens == 1 else CHINESE_DIGITS[tens] + "十")
-    return head + (CHINESE_DIGITS[ones] if ones else "")
-
-
 def _ordinal_for_difficulty(n: int) -> str:
-    # 难点一, 难点二 in Chinese; Difficulty 1, 2 elsewhere.
-    language = translation.get_language() or settings.LANGUAGE_CODE
-    return chinese_numeral(n) if language.startswith("zh") else str(n)
+    # 难点一, 解法二 in Chinese; Difficulty 1, Solution 2 elsewhere (as on the case page).
+    return ordinal(n, translation.get_language() or settings.LANGUAGE_CODE)
 
 
 # ---------------------------------------------------------------------------------------
@@ -165,7 +154,8 @@ def _chapter(case: CasePage, unit_paths: dict[int, str]) -> CaseChapter:
             solution_number += 1
             solutions.append(
                 {
-                    "label": _("Solution %(number)s") % {"number": solution_number},
+                    "label": _("Solution %(number)s")
+                    % {"number": _ordinal_for_difficulty(solution_number)},
                     "title": solution["title"],
                     "detail": solution["detail"],
                 }

@@ -37,6 +37,7 @@ from .models import (
     UnitReviewTask,
     UsefulMark,
 )
+from .numerals import ordinal
 
 # Views counted once per case per session; the session keeps this many case ids at most.
 VIEWED_SESSION_KEY = "casebook_viewed"
@@ -144,22 +145,9 @@ def clean_html(value) -> SafeString:
 # Small helpers
 # --------------------------------------------------------------------------------------
 
-_CN_DIGITS = "零一二三四五六七八九"
-
-
-def chinese_numeral(n: int) -> str:
-    """1 → 一, 10 → 十, 12 → 十二, 40 → 四十; from 100 on, digits."""
-    if 0 <= n < 10:
-        return _CN_DIGITS[n]
-    if n < 20:
-        return "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
-    if n < 100:
-        return _CN_DIGITS[n // 10] + "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
-    return str(n)
-
 
 def _numeral(n: int) -> str:
-    return chinese_numeral(n) if (get_language() or "").startswith("zh") else str(n)
+    return ordinal(n, get_language() or "")
 
 
 def name_paths(units) -> dict[int, str]:

@@ -444,11 +444,3 @@ def test_fetcher_reads_media_files_only(settings):
         fetcher.fetch("http://example.com/logo.png")
     with pytest.raises(ValueError):
         fetcher.fetch("file:///etc/passwd")
-
-
-@pytest.mark.parametrize(
-    ("n", "expected"),
-    [(1, "一"), (4, "四"), (10, "十"), (12, "十二"), (40, "四十"), (99, "九十九")],
-)
-def test_chinese_numerals(n, expected):
-    assert booklets.chinese_numeral(n) == expected

@@ -10,7 +10,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import translation
 from wagtail.rich_text import RichText
 
-from cms.casebook import case_context, chinese_numeral, clean_html, report_units
+from cms.casebook import case_context, clean_html, report_units
 from cms.models import (
     ApplicationReport,
     Bookmark,
@@ -149,18 +149,6 @@ def test_case_page_shows_the_difficulties_and_solutions_shape(client, case):
     # In English the numbers are digits.
     english = client.get(f"/en{case.url}").content.decode()
     assert "Difficulty 2" in english and "Solution 4" in english
-
-
-def test_chinese_numerals():
-    assert [chinese_numeral(n) for n in (1, 4, 10, 12, 20, 48, 99)] == [
-        "一",
-        "四",
-        "十",
-        "十二",
-        "二十",
-        "四十八",
-        "九十九",
-    ]
 
 
 def test_rich_text_is_cleaned_wherever_it_comes_from(client, world):
