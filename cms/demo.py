@@ -18,6 +18,7 @@ from people.models import OrgUnit, Role, User, WorkerProfile
 
 from .models import HomePage
 from .sections import ensure_section
+from .workflows import ensure_review_workflow
 
 DEMO_PASSWORD = "zhuangma-demo"
 
@@ -120,6 +121,8 @@ def load_demo() -> list[Login]:
     )
     home = HomePage.objects.get()
     ensure_section(city, home)
+    # Cases and courses submitted for review go to their street, then their district.
+    ensure_review_workflow(home)
     rng = random.Random(2026)  # the same people every time
     given = _given_names()
     # Hashing is deliberately slow; one hash serves every demo account.

@@ -10,11 +10,21 @@ from people.models import OrgUnit, Role
 
 from .models import HomePage, SectionPage
 
-# What each role may do inside its unit's section. Trainers draft; admins also publish.
+# What each role may do inside its unit's section. Trainers draft; district and city admins
+# also publish. Street admins submit for review like trainers: their street approves, then
+# the district publishes (see cms.models.casebook.UnitReviewTask).
 SECTION_PERMISSIONS = {
     Role.Kind.ADMIN: ("add_page", "change_page", "publish_page", "lock_page", "unlock_page"),
     Role.Kind.TRAINER: ("add_page", "change_page"),
 }
+UNPUBLISHING_LEVELS = frozenset({levels.STREET})
+
+
+def section_codenames(kind: str, level: str) -> tuple[str, ...]:
+    codenames = SECTION_PERMISSIONS[kind]
+    if level in UNPUBLISHING_LEVELS:
+        codenames = tuple(c for c in codenames if c != "publish_page")
+    return codenames
 
 
 def _page_permission(codename: str) -> Permission:
@@ -29,13 +39,18 @@ def grant_section_permissions(section: SectionPage):
     access_admin = Permission.objects.get(
         content_type__app_label="wagtailadmin", codename="access_admin"
     )
-    for kind, codenames in SECTION_PERMISSIONS.items():
+    for kind in SECTION_PERMISSIONS:
+        codenames = section_codenames(kind, section.unit.level)
         group = section.unit.group_for(kind)
         group.permissions.add(access_admin)
         for codename in codenames:
             GroupPagePermission.objects.get_or_create(
                 group=group, page=section, permission=_page_permission(codename)
             )
+        # Rights a group should no longer have here (a rule that changed) go.
+        GroupPagePermission.objects.filter(group=group, page=section).exclude(
+            permission__codename__in=codenames
+        ).delete()
 
 
 @transaction.atomic

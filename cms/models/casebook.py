@@ -75,8 +75,14 @@ class SearchableMixin(models.Model):
 
 
 def _section_unit(page: Page):
-    parent = page.get_parent() if page.path else None
-    return getattr(parent.specific, "unit", None) if parent is not None else None
+    """The unit of the nearest section above `page` (a lesson's is its course's section's)."""
+    if not page.path:
+        return None
+    for ancestor in reversed(list(page.get_ancestors())):
+        unit = getattr(ancestor.specific, "unit", None)
+        if unit is not None:
+            return unit
+    return None
 
 
 class CasePage(SearchableMixin, Page):  # noqa: DJ008 (Page gives __str__)
@@ -266,13 +272,28 @@ class UnitReviewTask(Task):
         verbose_name_plural = _("Reviews by the unit above")
 
     def reviewing_unit(self, obj) -> OrgUnit | None:
-        """The unit at this task's level above (or at) the unit the page belongs to."""
+        """The unit whose admins review `obj` at this step, or None when the step does not apply.
+
+        A page of a street or community is reviewed by its street, then its district. A page
+        of a district skips the street step; a city's page is reviewed by the city's own
+        admins at the district step, so every page ends with someone who may publish it.
+        """
         unit = getattr(obj, "unit", None) or _section_unit(obj)
         if unit is None:
             return None
         if unit.level == self.level:
             return unit
-        return unit.get_ancestors().filter(level=self.level).first()
+        if levels.RANK[unit.level] > levels.RANK[self.level]:
+            return unit.get_ancestors().filter(level=self.level).first()
+        return unit if self.level == levels.DISTRICT else None
+
+    def start(self, workflow_state, user=None):
+        task_state = super().start(workflow_state, user=user)
+        if self.reviewing_unit(workflow_state.content_object) is None:
+            # Nobody reviews at this level for this page: pass the step on; Wagtail then
+            # moves the workflow to the next one.
+            task_state.approve(user=None, update=False, comment=str(_("Step does not apply here.")))
+        return task_state
 
     def is_reviewer(self, obj, user) -> bool:
         if user.is_superuser:

@@ -297,22 +297,12 @@ def test_a_street_admin_submits_and_the_same_review_applies(world):
     assert CasePage.objects.get(pk=case.pk).live
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="cms.sections still gives street admins publish_page on their section, so they can "
-    "publish a case without review (the lead is to remove it; then drop this mark)",
-)
 def test_street_admins_cannot_bypass_review(world):
     _units, sections, _workflow, people = world
     case = make_draft_case(sections["TD1S1"], people["street"])
     assert not case.permissions_for_user(fresh(people["street"])).can_publish()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="UnitReviewTask.start does not skip a step with no unit at its level: a case in a "
-    "district's own section waits for a street review nobody can give (lead: skip it)",
-)
 def test_a_case_in_a_district_section_goes_straight_to_the_district(world):
     units, sections, _workflow, people = world
     trainer = make_user("区级讲师")

@@ -162,3 +162,12 @@ def test_moving_a_street_moves_its_section_and_who_may_edit_it(site):
     new_admin = type(new_admin).objects.get(pk=new_admin.pk)
     assert not section.permissions_for_user(old_admin).can_edit()
     assert section.permissions_for_user(new_admin).can_edit()
+
+
+def test_street_admins_submit_for_review_instead_of_publishing(site):
+    units, sections = site
+    street = make_admin(units["TD1S1"])
+    district = make_admin(units["TD1"])
+    assert sections["TD1S1"].permissions_for_user(street).can_edit()
+    assert not sections["TD1S1"].permissions_for_user(street).can_publish()
+    assert sections["TD1S1"].permissions_for_user(district).can_publish()
