@@ -129,6 +129,26 @@ STORAGES = {
 WAGTAIL_SITE_NAME = "壮马"
 WAGTAILADMIN_BASE_URL = os.environ.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Uploads: attachments and lesson videos of these types only, and not too big.
+WAGTAILDOCS_EXTENSIONS = [
+    "pdf",
+    "doc",
+    "docx",
+    "xls",
+    "xlsx",
+    "ppt",
+    "pptx",
+    "wps",
+    "txt",
+    "csv",
+    "zip",
+    "mp4",
+    "jpg",
+    "png",
+]
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "cms.forms.DocumentForm"
+DOCUMENT_MAX_MB = 200
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 # The admin login is allauth's: no second door with weaker rules.
 WAGTAILADMIN_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = False

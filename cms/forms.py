@@ -1,0 +1,17 @@
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext as _
+from wagtail.documents.forms import BaseDocumentForm
+
+
+class DocumentForm(BaseDocumentForm):
+    """Wagtail's document form with a size limit (the allowed types: WAGTAILDOCS_EXTENSIONS)."""
+
+    def clean_file(self):
+        upload = self.cleaned_data.get("file")
+        limit = settings.DOCUMENT_MAX_MB * 1024 * 1024
+        if upload is not None and getattr(upload, "size", 0) > limit:
+            raise forms.ValidationError(
+                _("The file is larger than %(max_mb)s MB.") % {"max_mb": settings.DOCUMENT_MAX_MB}
+            )
+        return upload
