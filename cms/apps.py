@@ -7,6 +7,9 @@ class CmsConfig(AppConfig):
     verbose_name = _("Site")
 
     def ready(self):
-        from . import search, signals  # noqa: F401
+        from django.db.models.signals import post_migrate
+
+        from . import search, signals
 
         search.connect()  # index cases and guides for Chinese search when published
+        post_migrate.connect(signals.install_review_workflow, sender=self)

@@ -1,4 +1,4 @@
-"""Keep the site's section tree in step with the org tree."""
+"""Keep the site's section tree in step with the org tree; give a new site its review workflow."""
 
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -9,6 +9,7 @@ from people.models import OrgUnit
 
 from .models import HomePage, SectionPage
 from .sections import ensure_section
+from .workflows import ensure_review_workflow
 
 
 @receiver(post_save, sender=OrgUnit)
@@ -28,3 +29,11 @@ def move_section_with_unit(sender, unit, new_parent, **kwargs):
     new_parent_section = ensure_section(new_parent, home)
     if section.get_parent().pk != new_parent_section.pk:
         section.move(new_parent_section, pos="last-child")
+
+
+def install_review_workflow(sender, app_config=None, **kwargs):
+    """After migrating, pages submitted for review go to their street, then their district."""
+    if app_config is not None and app_config.label == "cms":
+        home = HomePage.objects.first()
+        if home is not None:
+            ensure_review_workflow(home)

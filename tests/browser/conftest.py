@@ -8,12 +8,25 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
 from django.db import connections
+from django.test.testcases import LiveServerThread
 from playwright.sync_api import sync_playwright
 
 # Playwright's sync API keeps an event loop running in the test thread, which makes Django
 # refuse ORM calls from the test body (factories) unless told that this is deliberate.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+# One request at a time in the live server: on SQLite the test database lives in memory and
+# its one connection is shared with the server's threads, so a page's parallel requests
+# (the admin's scripts beside a form post) could meet in it and fail ("API misuse").
+class SerialWSGIServer(WSGIServer):
+    def __init__(self, *args, connections_override=None, **kwargs):
+        # The live server thread already uses the test's connections; requests run in it.
+        super().__init__(*args, **kwargs)
+
+
+LiveServerThread.server_class = SerialWSGIServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 REPO_ROOT = Path(__file__).resolve().parents[2]
