@@ -17,6 +17,7 @@ from playwright.sync_api import sync_playwright
 # refuse ORM calls from the test body (factories) unless told that this is deliberate.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
 
+
 # One request at a time in the live server: on SQLite the test database lives in memory and
 # its one connection is shared with the server's threads, so a page's parallel requests
 # (the admin's scripts beside a form post) could meet in it and fail ("API misuse").
