@@ -9,7 +9,7 @@ from django.utils import formats, timezone, translation
 
 from cms.demo import load_demo
 from people.models import OrgUnit, Role, User, WorkerProfile
-from tests.factories import make_sections, make_tree
+from tests.factories import make_admin, make_sections, make_tree
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +114,20 @@ def test_casebook_link_leads_to_the_casebook_or_search(client):
     response = client.get("/cases/")
     assert response.status_code == 302
     assert response["Location"] == "/cases/search/"  # no casebook page yet
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/cases/search/?q=%00",
+        "/roster/?q=%00",
+        "/training/plans/1/?unit=%00",
+        "/?category=%00&unit=%00&year=%00",
+        "/abc%00/",
+    ],
+)
+def test_nul_characters_never_reach_the_database(client, sections, path):
+    # PostgreSQL refuses NUL in text: without care these were server errors there.
+    client.force_login(make_admin(make_tree("N")["ND1S1"]))
+    response = client.get(path)
+    assert response.status_code in (200, 302, 403, 404)
