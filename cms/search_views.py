@@ -5,12 +5,15 @@ casebook list and a search can link to each other.
 """
 
 import re
+from urllib.parse import urlencode
 
 from django.shortcuts import render
+from django.urls import reverse
 
 from people.models import OrgUnit
 
 from . import search, segment
+from .booklet_views import may_compile
 from .models import CaseCategory, CasePage
 
 MAX_RESULTS = 50
@@ -104,4 +107,10 @@ def case_search(request):
         "filtered": filtered,
         "suggestions": SUGGESTIONS,
     }
+    if results.hits and may_compile(request.user):
+        # 汇编成册 straight from a search result.
+        ids = ",".join(str(hit.page.pk) for hit in results.hits)
+        context["compile_url"] = (
+            f"{reverse('booklet_new')}?{urlencode({'ids': ids, 'q': query_text})}"
+        )
     return render(request, "cms/case_search.html", context)

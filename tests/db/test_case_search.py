@@ -417,3 +417,21 @@ def test_bad_input_gets_a_normal_page(client, world):
         response = client.get("/cases/search/", params)
         assert response.status_code == 200, params
         assert "<script>alert(1)</script>" not in response.content.decode(), params
+
+
+def test_admins_can_compile_a_booklet_from_a_search_result(client):
+    from cms.models import CaseCategory
+    from tests.factories import make_admin
+
+    units = make_tree("B")
+    sections = make_sections(units)
+    category = CaseCategory.objects.create(name="停车管理", slug="parking-b")
+    case = CasePage(title="错时停车", summary="小区停车难的解法", category=category, year=2025)
+    sections["BD1S1"].add_child(instance=case)
+    case.save_revision().publish()
+    search.index_page(case)
+    client.force_login(make_admin(units["BD1S1"]))
+    text = client.get("/cases/search/?q=停车").content.decode()
+    assert f"/cases/booklets/new/?ids={case.pk}" in text
+    client.logout()
+    assert "/cases/booklets/new/" not in client.get("/cases/search/?q=停车").content.decode()
