@@ -49,6 +49,10 @@ class Scope:
     def contains_path(self, path: str) -> bool:
         return self.everything or any(path.startswith(p) for p in self.paths)
 
+    def overlaps(self, unit: OrgUnit) -> bool:
+        """The unit is in scope or holds part of it (a street admin and their district's plan)."""
+        return self.contains(unit) or any(p.startswith(unit.path) for p in self.paths)
+
     def narrowed_to(self, unit: OrgUnit) -> "Scope":
         """The part of this scope under `unit`: nothing if the unit lies outside it."""
         return Scope(paths=(unit.path,)) if self.contains(unit) else Scope(paths=())

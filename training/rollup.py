@@ -32,11 +32,7 @@ def children_progress(plan: TrainingPlan, parent: OrgUnit, scope: Scope) -> list
     """
     # A child shows when it is in scope or holds part of it (a street admin looking at a city
     # plan sees their own district's line, counted only over their street).
-    children = [
-        c
-        for c in parent.get_children()
-        if scope.contains(c) or any(p.startswith(c.path) for p in scope.paths)
-    ]
+    children = [c for c in parent.get_children() if scope.overlaps(c)]
     if not children:
         return []
     length = len(children[0].path)

@@ -85,10 +85,7 @@ def _managed_plan(request, pk) -> tuple[TrainingPlan, object]:
         raise PermissionDenied
     plan = get_object_or_404(TrainingPlan.objects.select_related("owner_unit"), pk=pk)
     # Visible to admins of the owner's area and of any unit below it (their part of it).
-    if not (
-        scope.contains(plan.owner_unit)
-        or any(p.startswith(plan.owner_unit.path) for p in scope.paths)
-    ):
+    if not scope.overlaps(plan.owner_unit):
         raise Http404
     return plan, scope
 
@@ -98,13 +95,8 @@ def plan_list(request):
     scope = scope_of(request.user)
     if scope.is_empty:
         raise PermissionDenied
-    visible = [p for p in TrainingPlan.objects.select_related("owner_unit").order_by("-start_date")]
-    visible = [
-        p
-        for p in visible
-        if scope.contains(p.owner_unit)
-        or any(path.startswith(p.owner_unit.path) for path in scope.paths)
-    ]
+    plans = TrainingPlan.objects.select_related("owner_unit").order_by("-start_date")
+    visible = [plan for plan in plans if scope.overlaps(plan.owner_unit)]
     return render(request, "training/plan_list.html", {"plans": visible})
 
 
