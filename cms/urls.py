@@ -33,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("me/", views.me, name="me"),
     path("roster/", include("people.urls")),
     path("training/", include("training.urls")),
+    path("competitions/", include("competitions.urls")),
     path("cases/", views.casebook_home, name="casebook_home"),
     path("cases/booklets/", include("cms.booklet_urls")),
     path("cases/", include("cms.search_urls")),

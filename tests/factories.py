@@ -81,7 +81,16 @@ def activate_totp(user) -> str:
     return secret
 
 
-def make_course(section, title="社区治理实务", *, hours="4", lessons=2, video_seconds=None, exam=None, publish=True):
+def make_course(
+    section,
+    title="社区治理实务",
+    *,
+    hours="4",
+    lessons=2,
+    video_seconds=None,
+    exam=None,
+    publish=True,
+):
     """A course under `section` with `lessons` text lessons (the first with a video if asked)."""
     from training.models import CoursePage, LessonPage
 
@@ -90,7 +99,13 @@ def make_course(section, title="社区治理实务", *, hours="4", lessons=2, vi
     for n in range(1, lessons + 1):
         body = [("text", f"<p>{title} 第{n}课内容</p>")]
         if video_seconds and n == 1:
-            body.insert(0, ("video", {"video": make_document(), "duration_seconds": video_seconds, "caption": ""}))
+            body.insert(
+                0,
+                (
+                    "video",
+                    {"video": make_document(), "duration_seconds": video_seconds, "caption": ""},
+                ),
+            )
         lesson = LessonPage(title=f"{title} 第{n}课", body=body)
         course.add_child(instance=lesson)
         if publish:
@@ -109,7 +124,16 @@ def make_document(title="课程视频"):
     return document
 
 
-def make_plan(owner_unit, courses, *, required=True, audience="everyone", deadline=None, published=True, title=None):
+def make_plan(
+    owner_unit,
+    courses,
+    *,
+    required=True,
+    audience="everyone",
+    deadline=None,
+    published=True,
+    title=None,
+):
     from datetime import date
 
     from training.models import PlanItem, TrainingPlan
@@ -125,3 +149,109 @@ def make_plan(owner_unit, courses, *, required=True, audience="everyone", deadli
     for course in courses:
         PlanItem.objects.create(plan=plan, course=course, required=required, deadline=deadline)
     return plan
+
+
+# --- Competitions ---------------------------------------------------------------------------
+
+SCENARIO_RUBRIC = [
+    # (code, title, max, step)
+    ("listen", "倾听与共情", "10", "0.5"),
+    ("policy", "政策把握", "10", "0.5"),
+    ("solve", "解决方案", "20", "1"),
+]
+
+
+def rubric_stream(criteria=SCENARIO_RUBRIC):
+    """A ScenarioPage.rubric value: one criterion block per (code, title, max, step)."""
+    return [
+        (
+            "criterion",
+            {
+                "code": code,
+                "title": title,
+                "max_points": max_points,
+                "step": step,
+                "bands": [
+                    {"low": "0", "high": max_points, "descriptor": f"{title}：按表现给分"},
+                ],
+            },
+        )
+        for code, title, max_points, step in criteria
+    ]
+
+
+def make_scenario(section, title="邻里噪音纠纷调解", *, criteria=SCENARIO_RUBRIC, public=False):
+    from competitions.models import ScenarioPage
+
+    page = ScenarioPage(
+        title=title,
+        brief="<p>楼上住户深夜装修，楼下老人多次投诉无果，双方在社区办公室争执。</p>",
+        task="请在8分钟内调解双方矛盾并提出后续安排。",
+        rubric=rubric_stream(criteria),
+        public=public,
+    )
+    section.add_child(instance=page)
+    page.save_revision().publish()
+    return page
+
+
+def make_competition(owner_unit, *, title="青禾杯社区工作者技能大赛", chief_judge=None, **extra):
+    from competitions.models import Competition, Round
+
+    competition = Competition.objects.create(
+        title=title, year=2026, owner_unit=owner_unit, chief_judge=chief_judge, **extra
+    )
+    Round.objects.create(competition=competition, order=1, name="决赛", group_level="city")
+    return competition
+
+
+def make_stage(
+    round_, *, code="scenario", name="情景模拟", weight="1", criteria=SCENARIO_RUBRIC, **extra
+):
+    """A stage with its criteria already copied in (as opening a stage does)."""
+    from competitions.models import Stage, StageCriterion
+
+    stage = Stage.objects.create(
+        round=round_,
+        order=round_.stages.count() + 1,
+        code=code,
+        name=name,
+        kind=extra.pop("kind", Stage.Kind.SCENARIO),
+        weight=weight,
+        **extra,
+    )
+    for order, (ccode, title, max_points, step) in enumerate(criteria, 1):
+        StageCriterion.objects.create(
+            stage=stage, order=order, code=ccode, title=title, max_points=max_points, step=step
+        )
+    return stage
+
+
+def make_entry(competition, worker, round_=None):
+    """An approved registration entered in the round (the first round by default)."""
+    from competitions.models import Registration, RoundEntry
+
+    registration = Registration.objects.create(
+        competition=competition,
+        worker=worker,
+        unit=worker.worker_profile.community,
+        status=Registration.Status.APPROVED,
+    )
+    return RoundEntry.objects.create(
+        round=round_ or competition.rounds.order_by("order").first(), registration=registration
+    )
+
+
+def make_appearance(stage, entry, *, code=None, room=None, judges=()):
+    """An appearance in `room` (made if missing) scored by `judges`, as a draw would leave it."""
+    from competitions.models import Appearance, Assignment, Room
+
+    if room is None:
+        room, _ = Room.objects.get_or_create(stage=stage, name="第一考场")
+    room.judges.add(*judges)
+    order = stage.appearances.count() + 1
+    appearance = Appearance.objects.create(
+        stage=stage, entry=entry, blind_code=code or f"A{order:03d}", order=order, room=room
+    )
+    Assignment.objects.bulk_create([Assignment(appearance=appearance, judge=j) for j in judges])
+    return appearance

@@ -454,3 +454,50 @@ class ExamAttempt(models.Model):
 
     def __str__(self):
         return f"{self.exam} · {self.user} · {self.started_at:%Y-%m-%d %H:%M}"
+
+
+# --- Certificates ---------------------------------------------------------------------------
+
+
+class Certificate(models.Model):
+    """A certificate anyone can verify by its code: for a course, a year's hours or an award.
+
+    Other parts of the platform issue them (competitions issue award certificates); the PDF is
+    made in the background and the public page at /training/verify/<code>/ says whether it holds.
+    """
+
+    class Kind(models.TextChoices):
+        COURSE = "course", _("Course completion")
+        HOURS = "hours", _("Yearly learning hours")
+        AWARD = "award", _("Competition award")
+
+    code = models.CharField(_("Verification code"), max_length=16, unique=True)
+    kind = models.CharField(_("Kind"), max_length=8, choices=Kind.choices)
+    holder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="certificates"
+    )
+    title = models.CharField(_("Title"), max_length=200)
+    achievement = models.CharField(_("Achievement"), max_length=300)
+    issuer = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("Issued by")
+    )
+    issued_on = models.DateField(_("Issued on"))
+    # What it certifies, so the same thing is never certified twice ("award:<registration>").
+    source = models.CharField(max_length=100, unique=True)
+    pdf = models.FileField(upload_to="certificates/", blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_reason = models.CharField(_("Reason for revoking"), max_length=300, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Certificate")
+        verbose_name_plural = _("Certificates")
+
+    def __str__(self):
+        return f"{self.code} · {self.title}"
+
+    @property
+    def revoked(self) -> bool:
+        return self.revoked_at is not None

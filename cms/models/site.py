@@ -51,7 +51,13 @@ class SectionPage(Page):
 
     content_panels = [*Page.content_panels, FieldPanel("unit"), FieldPanel("intro")]
     parent_page_types = ["cms.HomePage", "cms.SectionPage"]
-    subpage_types = ["cms.SectionPage", "training.CoursePage", "cms.CasePage", "cms.GuidePage"]
+    subpage_types = [
+        "cms.SectionPage",
+        "training.CoursePage",
+        "cms.CasePage",
+        "cms.GuidePage",
+        "competitions.ScenarioPage",
+    ]
 
     class Meta:
         verbose_name = _("Unit section")
