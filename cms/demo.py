@@ -77,6 +77,12 @@ STAFF = [
     ("judge", "孙雅琴", Role.Kind.JUDGE, "QH"),
     ("judge2", "马德明", Role.Kind.JUDGE, "QH"),
     ("judge3", "高爱华", Role.Kind.JUDGE, "QH"),
+    # Judges from the districts and a street: the draw keeps them from their own people.
+    ("judge4", "许志刚", Role.Kind.JUDGE, "QH01"),
+    ("judge5", "唐秋菊", Role.Kind.JUDGE, "QH02"),
+    ("judge6", "韩宏伟", Role.Kind.JUDGE, "QH03"),
+    ("judge7", "冯晓燕", Role.Kind.JUDGE, "QH0201"),
+    ("chief_judge", "曹建军", Role.Kind.JUDGE, "QH"),
 ]
 
 
