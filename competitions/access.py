@@ -39,10 +39,8 @@ def may_score(user, appearance: Appearance) -> bool:
     return appearance.assignments.filter(judge=user).exists()
 
 
-def may_read_scenario(user, page: ScenarioPage) -> bool:
-    """Open cards are for everyone; the others for trainers, judges and admins only."""
-    if page.public:
-        return True
+def works_on_competitions(user) -> bool:
+    """Trainers, judges and admins (and superusers): the people who prepare and run contests."""
     if not user.is_authenticated:
         return False
     return (
@@ -51,3 +49,12 @@ def may_read_scenario(user, page: ScenarioPage) -> bool:
             user=user, kind__in=[Role.Kind.TRAINER, Role.Kind.JUDGE, Role.Kind.ADMIN]
         ).exists()
     )
+
+
+def reads_confidential_scenarios(user) -> bool:
+    """Cards not yet open for practice are read by contest staff only, whatever the card."""
+    return works_on_competitions(user)
+
+
+def may_read_scenario(user, page: ScenarioPage) -> bool:
+    return page.public or reads_confidential_scenarios(user)

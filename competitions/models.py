@@ -92,6 +92,13 @@ class ScenarioPage(Page):  # noqa: DJ008 (Page gives __str__)
             for c in self.rubric
         ]
 
+    def get_context(self, request, *args, **kwargs):
+        from .scenario_views import scenario_page_context
+
+        context = super().get_context(request, *args, **kwargs)
+        context.update(scenario_page_context(self))
+        return context
+
     def serve(self, request, *args, **kwargs):
         from .access import may_read_scenario
 
