@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalManyToManyField
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField, StreamField
@@ -371,6 +372,9 @@ class Stage(models.Model):
         _("Status"), max_length=16, choices=Status.choices, default=Status.PREPARING
     )
     draw_seed = models.CharField(_("Draw seed"), max_length=64, blank=True)
+    # What the draw was made from (contestants, rooms, judges' units, conflicts): with the
+    # seed, anyone can re-run it later, however the database has changed since.
+    draw_inputs = models.JSONField(default=dict, blank=True)
     drawn_at = models.DateTimeField(null=True, blank=True)
     drawn_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -541,7 +545,7 @@ class ScoreSheet(models.Model):
 
     class Status(models.TextChoices):
         ENTERED = "entered", _("Typed in, awaiting confirmation")
-        SUBMITTED = "submitted", _("Submitted")
+        SUBMITTED = "submitted", pgettext_lazy("score sheet", "Submitted")
         REOPENED = "reopened", _("Reopened")
 
     class Source(models.TextChoices):
@@ -591,7 +595,7 @@ class ScoreChange(models.Model):
     """The history of a score sheet, appended and never edited: who, when, old, new, why."""
 
     class Kind(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
+        SUBMITTED = "submitted", pgettext_lazy("score sheet", "Submitted")
         ENTERED = "entered", _("Typed in from paper")
         CONFIRMED = "confirmed", _("Confirmed")
         REOPENED = "reopened", _("Reopened")

@@ -10,6 +10,7 @@ from wagtail import hooks
 from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 
 from .access import works_on_competitions
+from .judging import EXCUSE_ACTION
 
 COMPETITIONS_MENU_HOOK = "register_competitions_menu_item"
 
@@ -77,3 +78,9 @@ def _competitions_menu():
         icon_name="tasks",
         order=260,  # after the training group (250)
     )
+
+
+@hooks.register("register_log_actions")
+def _log_actions(actions):
+    label = _("Excused a judge")
+    actions.register_action(EXCUSE_ACTION, label, label)
