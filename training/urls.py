@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from . import views
+from . import certificate_views, views
 
 urlpatterns = [
     path("", views.course_list, name="course_list"),
@@ -13,4 +13,17 @@ urlpatterns = [
     path("plans/<int:pk>/nominate/", views.plan_nominate, name="plan_nominate"),
     path("plans/<int:pk>/export.xlsx", views.plan_progress_export, name="plan_progress_export"),
     path("", include("training.exam_urls")),
+    path("verify/", certificate_views.certificate_lookup, name="certificate_lookup"),
+    path("verify/<str:code>/", certificate_views.certificate_verify, name="certificate_verify"),
+    path("certificates/", certificate_views.my_certificates, name="my_certificates"),
+    path(
+        "certificates/<str:code>/download/",
+        certificate_views.certificate_download,
+        name="certificate_download",
+    ),
+    path(
+        "certificates/<str:code>/revoke/",
+        certificate_views.certificate_revoke,
+        name="certificate_revoke",
+    ),
 ]
