@@ -47,9 +47,7 @@ MESSAGES = {
     "missing_column": gettext_lazy("the scores lack the column “%(column)s”."),
     "missing_value": gettext_lazy("the %(column)s is empty."),
     "unknown_stage": gettext_lazy("stage “%(stage)s” is not in the rules."),
-    "unknown_criterion": gettext_lazy(
-        "“%(criterion)s” is not a criterion of stage “%(stage)s”."
-    ),
+    "unknown_criterion": gettext_lazy("“%(criterion)s” is not a criterion of stage “%(stage)s”."),
     "out_of_bounds": gettext_lazy(
         "score %(score)s for criterion “%(criterion)s” is outside 0 to %(max)s."
     ),

@@ -17,8 +17,8 @@ from wagtail.rich_text import RichText
 from cms.models import CaseCategory, CasePage, HomePage
 from cms.workflows import ensure_review_workflow
 from people.models import Role
+from tests.browser.helpers import log_in
 from tests.factories import (
-    PASSWORD,
     activate_totp,
     give_role,
     make_admin,
@@ -53,15 +53,6 @@ def totp_tolerance(settings):
 def current_totp(secret: str) -> str:
     """What an authenticator app shows now, computed with allauth's own HOTP code."""
     return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
-
-
-def log_in(page, base_url: str, login: str, password: str = PASSWORD, *, tap=False):
-    page.goto(base_url + "/accounts/login/")
-    page.locator("input[name=login]").fill(login)
-    page.locator("input[name=password]").fill(password)
-    # The footer's language switch is a form too: pick the login form's button.
-    button = page.locator("main button[type=submit]")
-    button.tap() if tap else button.click()
 
 
 def fresh(user):

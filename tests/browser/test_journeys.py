@@ -8,6 +8,7 @@ from allauth.mfa import app_settings as mfa_settings
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from playwright.sync_api import expect
 
+from tests.browser.helpers import log_in
 from tests.factories import PASSWORD, make_admin, make_sections, make_tree, make_worker
 
 pytestmark = [
@@ -40,14 +41,6 @@ def redirect_chain(response) -> list[str]:
         urls.append(request.url)
         request = request.redirected_from
     return urls[::-1]
-
-
-def log_in(page, base_url: str, login: str, password: str = PASSWORD):
-    page.goto(base_url + "/accounts/login/")
-    page.locator("input[name=login]").fill(login)
-    page.locator("input[name=password]").fill(password)
-    # The footer's language switch is a form too: pick the login form's button.
-    page.locator("main button[type=submit]").click()
 
 
 def confirm_password_if_asked(page, password: str = PASSWORD):
@@ -87,7 +80,7 @@ def test_malformed_mobile_number_is_explained_in_chinese(live_server, phone_page
     make_worker(units["TD1S1C1"], phone=WORKER_PHONE)
     page = phone_page
 
-    log_in(page, live_server.url, "1381234")
+    log_in(page, live_server.url, "1381234", wait=False)
 
     expect(page).to_have_url(live_server.url + "/accounts/login/")
     # The label and hint mention 手机号 as well: look only at the field's error.
@@ -100,7 +93,7 @@ def test_wrong_password_is_explained_in_chinese(live_server, phone_page):
     make_worker(units["TD1S1C1"], phone=WORKER_PHONE)
     page = phone_page
 
-    log_in(page, live_server.url, "+86 139-1234-5678", "not-the-password")
+    log_in(page, live_server.url, "+86 139-1234-5678", "not-the-password", wait=False)
 
     expect(page).to_have_url(live_server.url + "/accounts/login/")
     expect(page.locator("main .errorlist.nonfield")).to_contain_text("不正确")

@@ -15,8 +15,8 @@ from django.utils import timezone, translation
 from django.utils.encoding import iri_to_uri
 from playwright.sync_api import expect
 
+from tests.browser.helpers import log_in
 from tests.factories import (
-    PASSWORD,
     make_course,
     make_plan,
     make_sections,
@@ -85,14 +85,6 @@ def zh(message) -> str:
     text, english = render("zh-hans"), render("en")
     assert text != english, f"zh_Hans translation still missing for {english!r}"
     return text
-
-
-def log_in(page, base_url: str, login: str, password: str = PASSWORD):
-    page.goto(base_url + "/accounts/login/")
-    page.locator("input[name=login]").fill(login)
-    page.locator("input[name=password]").fill(password)
-    # The footer's language switch is a form too: pick the login form's button.
-    page.locator("main button[type=submit]").tap()
 
 
 def assert_no_horizontal_overflow(page, width: int = PHONE_WIDTH):
@@ -171,7 +163,7 @@ def test_worker_completes_required_course_with_final_exam_on_phone(live_server, 
     base = live_server.url
 
     # Log in with the mobile number: 我的学习 lists the required course, not started.
-    log_in(page, base, WORKER_PHONE)
+    log_in(page, base, WORKER_PHONE, tap=True)
     expect(page).to_have_url(base + "/me/")
     learning = page.locator("#my-learning")
     expect(learning.get_by_role("heading", name="我的学习")).to_be_visible()
@@ -272,7 +264,7 @@ def test_video_lesson_refuses_a_report_claiming_the_whole_video_at_once(live_ser
     report_url = reverse("lesson_report", args=[lesson.pk])
     page = phone_page
 
-    log_in(page, live_server.url, WORKER_PHONE)
+    log_in(page, live_server.url, WORKER_PHONE, tap=True)
     expect(page).to_have_url(live_server.url + "/me/")
     page.goto(url_of(live_server, lesson))
 
@@ -333,7 +325,7 @@ def test_exam_answers_sent_after_the_deadline_are_refused(live_server, phone_pag
     exam = make_exam(street, time_limit_minutes=30)
     page = phone_page
 
-    log_in(page, live_server.url, WORKER_PHONE)
+    log_in(page, live_server.url, WORKER_PHONE, tap=True)
     expect(page).to_have_url(live_server.url + "/me/")
     page.goto(url_of(live_server, reverse("exam_start", args=[exam.pk])))
     page.locator("main form button[type=submit]").tap()
@@ -374,7 +366,7 @@ def test_exam_paper_sends_itself_when_the_countdown_ends(live_server, phone_page
     exam = make_exam(units["TD1S1"], time_limit_minutes=30)
     page = phone_page
 
-    log_in(page, live_server.url, WORKER_PHONE)
+    log_in(page, live_server.url, WORKER_PHONE, tap=True)
     expect(page).to_have_url(live_server.url + "/me/")
     # The phone's clock is Playwright's from here on: the countdown can be run forward.
     page.clock.install()

@@ -14,7 +14,8 @@ from playwright.sync_api import expect
 
 from people.idnumbers import check_char
 from people.models import RosterImport, User, WorkerProfile
-from tests.factories import PASSWORD, make_admin, make_tree, make_worker
+from tests.browser.helpers import log_in
+from tests.factories import make_admin, make_tree, make_worker
 from tests.unit.roster_files import xlsx_bytes
 
 pytestmark = [
@@ -33,15 +34,6 @@ SETTLE_SECONDS = 20
 def id_number(first17: str) -> str:
     """A valid ID number: the given 17 digits and their check character."""
     return first17 + check_char(first17)
-
-
-def log_in(page, base_url: str, login: str, password: str = PASSWORD):
-    page.goto(base_url + "/accounts/login/")
-    page.locator("input[name=login]").fill(login)
-    page.locator("input[name=password]").fill(password)
-    # The footer's language switch is a form too: pick the login form's button.
-    page.locator("main button[type=submit]").click()
-    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
 
 
 def upload(page, filename: str, content: bytes):

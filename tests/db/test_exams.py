@@ -26,6 +26,7 @@ from training.question_import import import_questions
 
 pytestmark = pytest.mark.django_db
 
+
 @pytest.fixture(autouse=True)
 def passes(monkeypatch):
     """Calls to training.progress.exam_passed, which is replaced by a recorder."""
