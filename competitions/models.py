@@ -265,6 +265,14 @@ class Round(models.Model):
     )
     # [{"name": "一等奖", "share": "0.1"}, …] — only the last round usually gives awards.
     awards = models.JSONField(_("Awards"), default=list, blank=True)
+    hours = models.DecimalField(
+        _("Learning hours for taking part"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("0"),
+        validators=[MinValueValidator(0)],
+        help_text=_("Credited to every contestant when the round's result is final."),
+    )
     status = models.CharField(
         _("Status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )

@@ -28,6 +28,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from people.models import OrgUnit
+from training import hours
+from training.models import HoursCategory
 
 from . import scoring
 from .access import decides_appeals, is_chief_judge, organises
@@ -473,6 +475,25 @@ class Finalised(NamedTuple):
     certificates: int
 
 
+def _credit_participation(round_: Round, result: RoundResult) -> None:
+    """Taking part in a round earns its learning hours, once the result is final."""
+    if not round_.hours:
+        return
+    registrations = Registration.objects.filter(
+        pk__in=[row["registration"] for row in result.ranking]
+    ).select_related("worker")
+    for registration in registrations:
+        hours.credit(
+            registration.worker,
+            round_.hours,
+            timezone.localdate(result.finalised_at),
+            HoursCategory.CONTEST,
+            source=f"contest:{round_.pk}:{registration.pk}",
+            note=f"{round_.competition.title} · {round_.name}",
+            by=None,
+        )
+
+
 def next_round(round_: Round) -> Round | None:
     return (
         Round.objects.filter(competition_id=round_.competition_id, order__gt=round_.order)
@@ -533,6 +554,7 @@ def finalise(round_: Round, by) -> Finalised:
     result.save(update_fields=["status", "finalised_at"])
     round_.status = Round.Status.FINAL
     round_.save(update_fields=["status"])
+    _credit_participation(round_, result)
     following = next_round(round_)
     if following is not None:
         chosen = advancing_registrations(round_, result)

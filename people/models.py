@@ -249,6 +249,7 @@ class AuditEvent(models.Model):
         EXPORT = "export", _("Exported")
         IMPORT = "import", _("Imported a roster")
         TRANSFER = "transfer", _("Transferred a worker")
+        CORRECT = "correct", _("Corrected a record by hand")
 
     actor = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("Who")

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -316,28 +318,277 @@ class LessonProgress(models.Model):
         return f"{self.user} · {self.lesson}"
 
 
+class HoursCategory(models.TextChoices):
+    """Where learning hours come from; the yearly requirement sets a minimum share offline."""
+
+    ONLINE = "online", _("Online courses")
+    OFFLINE = "offline", _("Offline sessions")
+    EXTERNAL = "external", _("Approved outside training")
+    CONTEST = "contest", _("Skill contests")
+
+
 class HoursEntry(models.Model):
-    """One line of a worker's learning-hours ledger (学时)."""
+    """One line of a worker's learning-hours ledger (学时). Never edited or deleted: a mistake is
+    put right by a correction, a new entry (often negative) naming the one it corrects and why.
+    """
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hours"
     )
     hours = models.DecimalField(max_digits=5, decimal_places=1)
     earned_on = models.DateField(db_index=True)
+    year = models.PositiveSmallIntegerField(db_index=True, editable=False)
+    category = models.CharField(
+        _("Category"), max_length=8, choices=HoursCategory.choices, default=HoursCategory.ONLINE
+    )
+    tier = models.CharField(_("Tier"), max_length=24, choices=Tier.choices, blank=True)
     course = models.ForeignKey(
         CoursePage, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     enrolment = models.OneToOneField(
         Enrolment, on_delete=models.SET_NULL, null=True, blank=True, related_name="hours_entry"
     )
+    # What earned it, so nothing is credited twice ("attendance:12", "external:5", "contest:3:40").
+    source = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    corrects = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="corrections"
+    )
     note = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, null=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("Learning hours")
         verbose_name_plural = _("Learning hours")
+        indexes = [models.Index(fields=["user", "year"], name="hours_user_year")]
 
     def __str__(self):
         return f"{self.user} {self.hours} ({self.earned_on})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("Learning-hours entries are never changed; add a correction instead.")
+        self.year = self.earned_on.year
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Learning-hours entries are never deleted; add a correction instead.")
+
+
+class HoursRequirement(models.Model):
+    """Hours a worker in a position owes in a year, set by the city (blank position: everyone)."""
+
+    owner_unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="+", verbose_name=_("Unit")
+    )
+    year = models.PositiveSmallIntegerField(_("Year"))
+    position = models.CharField(
+        _("Position"), max_length=16, choices=WorkerProfile.Position.choices, blank=True
+    )
+    hours = models.DecimalField(
+        _("Hours required"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0)]
+    )
+    min_offline_share = models.DecimalField(
+        _("Minimum share offline"),
+        max_digits=3,
+        decimal_places=2,
+        default=0,
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("e.g. 0.25: a quarter of the hours in offline sessions."),
+    )
+
+    class Meta:
+        verbose_name = _("Yearly hours requirement")
+        verbose_name_plural = _("Yearly hours requirements")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_unit", "year", "position"], name="unique_hours_requirement"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.year} {self.get_position_display() or _('everyone')} {self.hours}"
+
+
+class ExternalTraining(models.Model):
+    """Training a worker took elsewhere, declared with proof, approved by the street."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Awaiting approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="external_training"
+    )
+    title = models.CharField(_("Training"), max_length=200)
+    organiser = models.CharField(_("Organised by"), max_length=200)
+    start_date = models.DateField(_("From"))
+    end_date = models.DateField(_("To"))
+    hours = models.DecimalField(
+        _("Hours"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0.5)]
+    )
+    proof = models.FileField(_("Proof (PDF or photo)"), upload_to="external-proofs/%Y/")
+    status = models.CharField(
+        _("Status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    reason = models.CharField(_("Reason"), max_length=300, blank=True)
+    declared_at = models.DateTimeField(auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Outside training")
+        verbose_name_plural = _("Outside training")
+        ordering = ["-declared_at"]
+
+    def __str__(self):
+        return f"{self.user} · {self.title}"
+
+
+class TrainingBase(models.Model):
+    """A practical training base (实训基地) where offline sessions take place."""
+
+    unit = models.ForeignKey(
+        OrgUnit, on_delete=models.PROTECT, related_name="training_bases", verbose_name=_("Unit")
+    )
+    name = models.CharField(_("Name"), max_length=100)
+    address = models.CharField(_("Address"), max_length=200)
+    capacity = models.PositiveIntegerField(_("Capacity"), validators=[MinValueValidator(1)])
+    contact_name = models.CharField(_("Contact"), max_length=50)
+    contact_phone = models.CharField(_("Contact phone"), max_length=20)
+    active = models.BooleanField(_("In use"), default=True)
+
+    class Meta:
+        verbose_name = _("Training base")
+        verbose_name_plural = _("Training bases")
+        ordering = ["unit__path", "name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TrainingSession(models.Model):
+    """An offline session at a base: sign-up with a waiting list, QR check-in, hours credited."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", _("Scheduled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    base = models.ForeignKey(
+        TrainingBase, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("Base")
+    )
+    course = models.ForeignKey(
+        CoursePage,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="sessions",
+        verbose_name=_("Course"),
+    )
+    title = models.CharField(_("Title"), max_length=200)
+    trainer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="sessions_taught",
+        verbose_name=_("Trainer"),
+    )
+    starts_at = models.DateTimeField(_("Starts"))
+    ends_at = models.DateTimeField(_("Ends"))
+    place = models.CharField(_("Room"), max_length=100, blank=True)
+    capacity = models.PositiveIntegerField(_("Places"), validators=[MinValueValidator(1)])
+    hours = models.DecimalField(
+        _("Learning hours"), max_digits=4, decimal_places=1, validators=[MinValueValidator(0)]
+    )
+    min_presence_share = models.DecimalField(
+        _("Minimum time present"),
+        max_digits=3,
+        decimal_places=2,
+        default=Decimal("0.8"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text=_("Share of the session a worker must be present for to earn its hours."),
+    )
+    status = models.CharField(
+        _("Status"), max_length=16, choices=Status.choices, default=Status.SCHEDULED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("Offline session")
+        verbose_name_plural = _("Offline sessions")
+        ordering = ["starts_at"]
+
+    def __str__(self):
+        return f"{self.title} · {self.starts_at:%Y-%m-%d}"
+
+    def clean(self):
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            raise ValidationError({"ends_at": _("The session must end after it starts.")})
+        if self.base_id and self.capacity and self.capacity > self.base.capacity:
+            raise ValidationError(
+                {"capacity": _("The base holds at most %(n)s people.") % {"n": self.base.capacity}}
+            )
+
+
+class SessionSignup(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Place confirmed")
+        WAITING = "waiting", _("On the waiting list")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    session = models.ForeignKey(TrainingSession, on_delete=models.CASCADE, related_name="signups")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_signups"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices)
+    # The waiting list's order: who signed up (or re-signed up) first.
+    signed_up_at = models.DateTimeField()
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Session sign-up")
+        ordering = ["signed_up_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="unique_session_signup")
+        ]
+
+    def __str__(self):
+        return f"{self.session} · {self.user} · {self.status}"
+
+
+class Attendance(models.Model):
+    """A worker's presence at a session: checked in and out by QR, by hand, or from paper."""
+
+    class Source(models.TextChoices):
+        QR = "qr", _("QR code")
+        MANUAL = "manual", _("Entered by the trainer")
+        PAPER = "paper", _("Paper sign-in sheet")
+
+    session = models.ForeignKey(
+        TrainingSession, on_delete=models.CASCADE, related_name="attendances"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attendances"
+    )
+    checked_in_at = models.DateTimeField(null=True, blank=True)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.QR)
+    note = models.CharField(_("Note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("Attendance")
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="unique_attendance")
+        ]
+
+    def __str__(self):
+        return f"{self.session} · {self.user}"
 
 
 # --- Exams ----------------------------------------------------------------------------------

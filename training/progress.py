@@ -12,7 +12,15 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 
 from . import rules
-from .models import CoursePage, Enrolment, ExamAttempt, HoursEntry, LessonPage, LessonProgress
+from .models import (
+    CoursePage,
+    Enrolment,
+    ExamAttempt,
+    HoursCategory,
+    HoursEntry,
+    LessonPage,
+    LessonProgress,
+)
 
 
 def _exam_passed(user, course: CoursePage) -> bool | None:
@@ -160,6 +168,9 @@ def refresh_completion(user, course: CoursePage, *, now=None) -> bool:
             "hours": course.hours,
             "earned_on": timezone.localdate(now),
             "course": course,
+            "category": HoursCategory.ONLINE,
+            "tier": course.tier,
+            "source": f"enrolment:{enrolment.pk}",
             "note": course.title[:200],
         },
     )

@@ -13,6 +13,8 @@ urlpatterns = [
     path("plans/<int:pk>/nominate/", views.plan_nominate, name="plan_nominate"),
     path("plans/<int:pk>/export.xlsx", views.plan_progress_export, name="plan_progress_export"),
     path("", include("training.exam_urls")),
+    path("hours/", include("training.hours_urls")),
+    path("sessions/", include("training.session_urls")),
     path("verify/", certificate_views.certificate_lookup, name="certificate_lookup"),
     path("verify/<str:code>/", certificate_views.certificate_verify, name="certificate_verify"),
     path("certificates/", certificate_views.my_certificates, name="my_certificates"),
