@@ -38,7 +38,7 @@ class Standing:
         """Progress towards the total, capped at 100 (0 required counts as done)."""
         if self.required <= 0:
             return 100
-        return min(100, int(self.earned * 100 / self.required))
+        return max(0, min(100, int(self.earned * 100 / self.required)))
 
 
 def standing(

@@ -1,10 +1,13 @@
+import secrets
 from decimal import Decimal
+from pathlib import Path
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey, ParentalManyToManyField
 from modelcluster.models import ClusterableModel
@@ -327,6 +330,16 @@ class HoursCategory(models.TextChoices):
     CONTEST = "contest", _("Skill contests")
 
 
+class HoursEntryQuerySet(models.QuerySet):
+    """Bulk changes would get round the ledger's rule just as well as editing one entry."""
+
+    def update(self, **kwargs):
+        raise ValueError("Learning-hours entries are never changed; add a correction instead.")
+
+    def delete(self):
+        raise ValueError("Learning-hours entries are never deleted; add a correction instead.")
+
+
 class HoursEntry(models.Model):
     """One line of a worker's learning-hours ledger (学时). Never edited or deleted: a mistake is
     put right by a correction, a new entry (often negative) naming the one it corrects and why.
@@ -358,6 +371,8 @@ class HoursEntry(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = HoursEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Learning hours")
@@ -412,6 +427,12 @@ class HoursRequirement(models.Model):
         return f"{self.year} {self.get_position_display() or _('everyone')} {self.hours}"
 
 
+def proof_path(instance, filename: str) -> str:
+    """Proofs carry personal details: a random name nobody can guess, whoever uploads it."""
+    extension = Path(filename).suffix.lower()[:8]
+    return f"external-proofs/{timezone.now():%Y}/{secrets.token_hex(16)}{extension}"
+
+
 class ExternalTraining(models.Model):
     """Training a worker took elsewhere, declared with proof, approved by the street."""
 
@@ -430,7 +451,7 @@ class ExternalTraining(models.Model):
     hours = models.DecimalField(
         _("Hours"), max_digits=5, decimal_places=1, validators=[MinValueValidator(0.5)]
     )
-    proof = models.FileField(_("Proof (PDF or photo)"), upload_to="external-proofs/%Y/")
+    proof = models.FileField(_("Proof (PDF or photo)"), upload_to=proof_path)
     status = models.CharField(
         _("Status"), max_length=16, choices=Status.choices, default=Status.PENDING
     )
@@ -515,6 +536,8 @@ class TrainingSession(models.Model):
     status = models.CharField(
         _("Status"), max_length=16, choices=Status.choices, default=Status.SCHEDULED
     )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(_("Reason for cancelling"), max_length=300, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
