@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import certificates
+from . import certificates, course_certificates
 from .models import Certificate
 
 
@@ -105,10 +105,34 @@ def certificate_revoke(request, code):
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def my_certificates(request):
-    owned = (
+    """Every certificate the user holds, and the yearly hours certificate to ask for."""
+    error, status = "", 200
+    if request.method == "POST":
+        try:
+            certificate = course_certificates.issue_hours_certificate(
+                request.user, request.POST.get("year", "")
+            )
+        except ValidationError as problem:
+            error, status = " ".join(problem.messages), 400
+        else:
+            messages.success(
+                request,
+                _("Your certificate “%(title)s” is issued; its PDF is being prepared.")
+                % {"title": certificate.title},
+            )
+            return redirect("my_certificates")
+    # Courses completed before certificates existed (or whose certificate failed) get theirs.
+    course_certificates.issue_missing_course_certificates(request.user)
+    owned = list(
         Certificate.objects.filter(holder=request.user)
         .select_related("issuer")
         .order_by("-issued_on", "-pk")
     )
-    return render(request, "training/certificates/mine.html", {"certificates": owned})
+    context = {
+        "certificates": owned,
+        "hours_years": course_certificates.hours_years(request.user),
+        "error": error,
+    }
+    return render(request, "training/certificates/mine.html", context, status=status)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from . import rules
+from . import course_certificates, rules
 from .models import (
     CoursePage,
     Enrolment,
@@ -174,6 +174,7 @@ def refresh_completion(user, course: CoursePage, *, now=None) -> bool:
             "note": course.title[:200],
         },
     )
+    course_certificates.certify_completion(enrolment)
     return True
 
 
