@@ -214,6 +214,7 @@ def load_competition_demo(stdout=None) -> Competition:
         group_level="district",
         advance_top_n=4,
         tie_breakers=["scenario"],
+        hours=Decimal("4"),
     )
     final = Round.objects.create(
         competition=competition,
@@ -222,6 +223,7 @@ def load_competition_demo(stdout=None) -> Competition:
         group_level="city",
         tie_breakers=["scenario"],
         awards=AWARDS,
+        hours=Decimal("4"),
     )
     written = Stage.objects.create(
         round=district_round,

@@ -3,6 +3,7 @@ from django.shortcuts import redirect, render
 
 from people.models import Role
 from people.scope import scope_of
+from training import hours
 from training.plans import electives_for, ensure_enrolments
 from training.progress import my_learning
 
@@ -15,13 +16,15 @@ def me(request):
     ensure_enrolments(user)
     roles = Role.objects.filter(user=user).select_related("unit").order_by("kind")
     profile = getattr(user, "worker_profile", None)
+    learning = my_learning(user)
     return render(
         request,
         "cms/me.html",
         {
             "roles": roles,
             "profile": profile,
-            "learning": my_learning(user),
+            "learning": learning,
+            "standing": hours.standing(user, learning["year"]) if profile else None,
             "electives": electives_for(user),
             "manages_units": not scope_of(user).is_empty,
         },
