@@ -17,14 +17,13 @@ is reported with its row number, column and reason; if there is any, nothing is 
 """
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.db import transaction
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from people.phones import to_halfwidth
-from people.roster.messages import describe as describe_file_error
+from people.roster.messages import SheetProblem
 from people.roster.reader import RosterFileError, read_table
 from people.roster.rules import cell_text
 
@@ -102,42 +101,9 @@ MESSAGES = {
 }
 
 
-class _Params(dict):
-    def __missing__(self, key):
-        return ""
-
-
 @dataclass(frozen=True)
-class RowError:
-    """One problem: `row` is the spreadsheet's row number (None for the whole file), `column`
-    the header as written in the file ("" for none)."""
-
-    code: str
-    row: int | None = None
-    column: str = ""
-    params: dict = field(default_factory=dict)
-
-    @property
-    def reason(self) -> str:
-        template = MESSAGES.get(self.code)
-        if template is None:
-            return describe_file_error(self.code, self.params)
-        return str(template) % _Params(self.params)
-
-    @property
-    def message(self) -> str:
-        if self.row is None:
-            return self.reason
-        if self.column:
-            return _("Row %(row)s, column “%(column)s”: %(message)s") % {
-                "row": self.row,
-                "column": self.column,
-                "message": self.reason,
-            }
-        return _("Row %(row)s: %(message)s") % {"row": self.row, "message": self.reason}
-
-    def __str__(self):
-        return self.message
+class RowError(SheetProblem):
+    messages = MESSAGES
 
 
 @dataclass

@@ -26,7 +26,7 @@ from openpyxl.utils.datetime import from_excel
 from people.audit import record
 from people.models import AuditEvent, User
 from people.phones import normalise_phone, to_halfwidth
-from people.roster.messages import describe as describe_file_error
+from people.roster.messages import SheetProblem
 from people.roster.reader import RosterFileError, read_table
 from people.roster.rules import cell_text
 from people.scope import Scope
@@ -67,39 +67,9 @@ MESSAGES = {
 }
 
 
-class _Params(dict):
-    def __missing__(self, key):
-        return ""
-
-
 @dataclass(frozen=True)
-class RowError:
-    code: str
-    row: int | None = None
-    column: str = ""
-    params: dict = field(default_factory=dict)
-
-    @property
-    def reason(self) -> str:
-        template = MESSAGES.get(self.code)
-        if template is None:
-            return describe_file_error(self.code, self.params)
-        return str(template) % _Params(self.params)
-
-    @property
-    def message(self) -> str:
-        if self.row is None:
-            return self.reason
-        if self.column:
-            return _("Row %(row)s, column “%(column)s”: %(message)s") % {
-                "row": self.row,
-                "column": self.column,
-                "message": self.reason,
-            }
-        return _("Row %(row)s: %(message)s") % {"row": self.row, "message": self.reason}
-
-    def __str__(self):
-        return self.message
+class RowError(SheetProblem):
+    messages = MESSAGES
 
 
 @dataclass(frozen=True)

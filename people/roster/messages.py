@@ -1,5 +1,8 @@
 """What each roster problem code means, in words for the person who made the file."""
 
+from dataclasses import dataclass, field
+from typing import ClassVar
+
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -106,3 +109,39 @@ def describe_row_error(error: dict) -> str:
             "message": message,
         }
     return _("Row %(row)s: %(message)s") % {"row": error["row"], "message": message}
+
+
+@dataclass(frozen=True)
+class SheetProblem:
+    """A problem in an uploaded spreadsheet: `row` is its row number (None for the whole file),
+    `column` the header as written ("" for none). Each kind of upload subclasses it with its
+    own `messages`; codes it does not know are the reader's file-level ones."""
+
+    messages: ClassVar[dict] = {}
+
+    code: str
+    row: int | None = None
+    column: str = ""
+    params: dict = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        template = self.messages.get(self.code)
+        if template is None:
+            return describe(self.code, self.params)
+        return str(template) % _Params(self.params)
+
+    @property
+    def message(self) -> str:
+        if self.row is None:
+            return self.reason
+        if self.column:
+            return _("Row %(row)s, column “%(column)s”: %(message)s") % {
+                "row": self.row,
+                "column": self.column,
+                "message": self.reason,
+            }
+        return _("Row %(row)s: %(message)s") % {"row": self.row, "message": self.reason}
+
+    def __str__(self):
+        return self.message
