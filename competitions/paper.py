@@ -20,8 +20,9 @@ from openpyxl.styles import Font
 
 from people.models import User
 from people.phones import normalise_phone, to_halfwidth
-from people.roster.messages import describe
+from people.roster.messages import describe, row_message
 from people.roster.reader import RosterFileError, read_table
+from people.roster.rules import cell_text
 
 from .judging import (
     check_value,
@@ -55,16 +56,8 @@ def _matcher(stage: Stage, criteria):
     return lambda text: keys.get(_form(text))
 
 
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)  # a mobile number or a code Excel kept as a number
-    return str(value).strip()
-
-
 def _row(number: int, message: str) -> str:
-    return _("Row %(row)s: %(message)s") % {"row": number, "message": message}
+    return row_message(number, "", message)
 
 
 # --------------------------------------------------------------------------- reading
@@ -163,11 +156,11 @@ def _check_rows(stage: Stage, table) -> tuple[list[dict], list[str]]:
     seen: dict[tuple[int, int], int] = {}
     rows, problems = [], []
     for number, record in table.rows:
-        if all(_cell_text(v) == "" for v in record.values()):
+        if all(cell_text(v) == "" for v in record.values()):
             continue
         row_problems = []
-        code = _cell_text(record.get("code"))
-        judge_text = _cell_text(record.get("judge"))
+        code = cell_text(record.get("code"))
+        judge_text = cell_text(record.get("judge"))
         appearance = appearances.get(code.upper())
         judge = judges.find(judge_text) if judge_text else None
         if not code:

@@ -99,16 +99,24 @@ def describe(code: str, params: dict | None = None) -> str:
     return str(template) % _Params(params)
 
 
-def describe_row_error(error: dict) -> str:
-    """'第 7 行，“手机号”列：…' for one stored row error."""
-    message = describe(error["code"], error.get("params"))
-    if error.get("column"):
+def row_message(row: int | None, column: str, reason: str) -> str:
+    """'第 7 行，“手机号”列：…', or just the reason when it concerns no single row."""
+    if row is None:
+        return reason
+    if column:
         return _("Row %(row)s, column “%(column)s”: %(message)s") % {
-            "row": error["row"],
-            "column": error["column"],
-            "message": message,
+            "row": row,
+            "column": column,
+            "message": reason,
         }
-    return _("Row %(row)s: %(message)s") % {"row": error["row"], "message": message}
+    return _("Row %(row)s: %(message)s") % {"row": row, "message": reason}
+
+
+def describe_row_error(error: dict) -> str:
+    """One stored row error, in words."""
+    return row_message(
+        error["row"], error.get("column", ""), describe(error["code"], error.get("params"))
+    )
 
 
 @dataclass(frozen=True)
@@ -133,15 +141,7 @@ class SheetProblem:
 
     @property
     def message(self) -> str:
-        if self.row is None:
-            return self.reason
-        if self.column:
-            return _("Row %(row)s, column “%(column)s”: %(message)s") % {
-                "row": self.row,
-                "column": self.column,
-                "message": self.reason,
-            }
-        return _("Row %(row)s: %(message)s") % {"row": self.row, "message": self.reason}
+        return row_message(self.row, self.column, self.reason)
 
     def __str__(self):
         return self.message
