@@ -1,5 +1,6 @@
-"""The site's models: the home page and unit sections, and the casebook."""
+"""The site's models: the home page and unit sections, the casebook, the data API's clients."""
 
+from .api import ApiCall, ApiClient  # noqa: F401
 from .casebook import (  # noqa: F401
     ApplicationReport,
     Booklet,
