@@ -26,11 +26,13 @@ urlpatterns = [
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("api/", include("cms.api.urls")),
 ]
 
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("me/", views.me, name="me"),
+    path("profile/", include("cms.profile_urls")),
     path("roster/", include("people.urls")),
     path("training/", include("training.urls")),
     path("competitions/", include("competitions.urls")),

@@ -9,5 +9,6 @@ urlpatterns = [
     path("", include("competitions.judging_urls")),
     path("", include("competitions.results_urls")),
     path("", include("competitions.export_urls")),
+    path("", include("competitions.analytics_urls")),
     path("scenarios/", include("competitions.scenario_urls")),
 ]

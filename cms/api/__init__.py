@@ -1,0 +1,1 @@
+"""The read-only data API at /api/v1/."""
