@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""Judge analytics after a stage (paths under stages/<pk>/analytics/)."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import analytics_views as views
+
+urlpatterns = [
+    path("stages/<int:pk>/analytics/", views.stage_analytics, name="analytics_stage"),
+]
