@@ -85,22 +85,36 @@ def totals_by_category(user, year: int) -> dict[str, Decimal]:
     return {row["category"]: row["total"] for row in rows}
 
 
-def requirement_for(position: str, unit: OrgUnit, year: int) -> HoursRequirement | None:
-    """The requirement set by the nearest unit above (the city): for the position, else for all."""
-    candidates = HoursRequirement.objects.filter(
-        year=year, owner_unit__path__in=_ancestor_paths(unit.path)
-    ).filter(Q(position=position) | Q(position=""))
-    # A position's own requirement wins over the everyone-requirement; nearer units over farther.
+def applicable_requirement(requirements, position: str, unit_path: str, year: int):
+    """Of `requirements` (with owner_unit loaded), the one that binds a worker: set for that
+    year by a unit above them; a position's own rule wins over the everyone-rule, a nearer
+    unit over a farther one."""
+    fitting = [
+        r
+        for r in requirements
+        if r.year == year
+        and unit_path.startswith(r.owner_unit.path)
+        and r.position in ("", position)
+    ]
     return max(
-        candidates.select_related("owner_unit"),
-        key=lambda r: (r.position == position, len(r.owner_unit.path)),
-        default=None,
+        fitting, key=lambda r: (r.position == position, len(r.owner_unit.path)), default=None
     )
 
 
-def _ancestor_paths(path: str) -> list[str]:
+def requirements_above(unit: OrgUnit, position: str | None = None):
+    """Every requirement that could bind workers in `unit` (any year), owner units loaded."""
     step = OrgUnit.steplen
-    return [path[:n] for n in range(step, len(path) + 1, step)]
+    ancestors = [unit.path[:n] for n in range(step, len(unit.path) + 1, step)]
+    requirements = HoursRequirement.objects.filter(owner_unit__path__in=ancestors)
+    if position is not None:
+        requirements = requirements.filter(Q(position=position) | Q(position=""))
+    return requirements.select_related("owner_unit")
+
+
+def requirement_for(position: str, unit: OrgUnit, year: int) -> HoursRequirement | None:
+    return applicable_requirement(
+        requirements_above(unit, position).filter(year=year), position, unit.path, year
+    )
 
 
 def standing(user, year: int) -> hours_rules.Standing | None:
@@ -130,16 +144,8 @@ def standings(profiles, year: int) -> dict[int, hours_rules.Standing]:
     requirements = list(HoursRequirement.objects.filter(year=year).select_related("owner_unit"))
     result = {}
     for profile in profiles:
-        fitting = [
-            r
-            for r in requirements
-            if profile.community.path.startswith(r.owner_unit.path)
-            and r.position in ("", profile.position)
-        ]
-        chosen = max(
-            fitting,
-            key=lambda r: (r.position == profile.position, len(r.owner_unit.path)),
-            default=None,
+        chosen = applicable_requirement(
+            requirements, profile.position, profile.community.path, year
         )
         result[profile.user_id] = hours_rules.standing(
             totals[profile.user_id],
