@@ -33,6 +33,8 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("me/", views.me, name="me"),
     path("profile/", include("cms.profile_urls")),
+    path("dashboard/", include("cms.dashboard_urls")),
+    path("api-clients/", include("cms.api.admin_urls")),
     path("roster/", include("people.urls")),
     path("training/", include("training.urls")),
     path("competitions/", include("competitions.urls")),
