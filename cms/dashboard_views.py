@@ -4,13 +4,14 @@ import io
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from people.audit import record
+from people.downloads import xlsx_download
 from people.models import AuditEvent, OrgUnit
 from people.scope import scope_of
 
@@ -141,12 +142,4 @@ def dashboard_export(request):
         scope=scope.narrowed_to(unit),
         count=count,
     )
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d")
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''dashboard-{unit.code}-{stamp}.xlsx"
-    )
-    return response
+    return xlsx_download(buffer.getvalue(), f"dashboard-{unit.code}")

@@ -7,10 +7,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_POST
 from . import crypto
 from .access import may_see_personal_data
 from .audit import record
+from .downloads import xlsx_download
 from .idnumbers import mask_id_number
 from .models import AuditEvent, OrgUnit, RosterImport
 from .phones import mask_phone
@@ -25,7 +25,6 @@ from .roster import export, jobs
 from .roster.messages import describe_row_error
 from .scope import scope_of
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 
 
@@ -42,13 +41,6 @@ def admin_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def _xlsx(content: bytes, name: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=XLSX)
-    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{name}-{stamp}.xlsx"
-    return response
 
 
 @admin_required
@@ -105,7 +97,7 @@ def roster(request):
 
 @admin_required
 def roster_template(request):
-    return _xlsx(export.template_workbook(), "roster-template")
+    return xlsx_download(export.template_workbook(), "roster-template")
 
 
 @admin_required
@@ -117,14 +109,14 @@ def roster_export(request):
     record(
         request.user, AuditEvent.Action.EXPORT, what, scope=request.scope, count=profiles.count()
     )
-    return _xlsx(content, "roster")
+    return xlsx_download(content, "roster")
 
 
 @admin_required
 def staffing_export(request):
     content = export.summary_workbook(request.scope)
     record(request.user, AuditEvent.Action.EXPORT, _("Staffing summary"), scope=request.scope)
-    return _xlsx(content, "staffing")
+    return xlsx_download(content, "staffing")
 
 
 @admin_required

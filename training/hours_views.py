@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,6 +19,7 @@ from openpyxl import Workbook
 
 from people import levels
 from people.audit import record
+from people.downloads import xlsx_download
 from people.models import AuditEvent, OrgUnit, WorkerProfile
 from people.scope import Scope, scope_of
 
@@ -405,16 +406,8 @@ def behind_export(request):
         scope=data["scope"],
         count=len(data["behind"]),
     )
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
     label = data["unit"].code if data["unit"] else "scope"
-    stamp = timezone.localtime().strftime("%Y%m%d")
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''hours-behind-{data['year']}-{label}-{stamp}.xlsx"
-    )
-    return response
+    return xlsx_download(buffer.getvalue(), f"hours-behind-{data['year']}-{label}")
 
 
 # --- Outside training -----------------------------------------------------------------------

@@ -6,14 +6,14 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from openpyxl import Workbook
 
 from people.audit import record
+from people.downloads import xlsx_download
 from people.models import AuditEvent, OrgUnit, User, WorkerProfile
 from people.scope import scope_of
 
@@ -154,15 +154,7 @@ def plan_progress_export(request, pk):
         scope=scope,
         count=count,
     )
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    stamp = timezone.localtime().strftime("%Y%m%d")
-    response["Content-Disposition"] = (
-        f"attachment; filename*=UTF-8''plan-{plan.pk}-{unit.code}-{stamp}.xlsx"
-    )
-    return response
+    return xlsx_download(buffer.getvalue(), f"plan-{plan.pk}-{unit.code}")
 
 
 @login_required
