@@ -9,11 +9,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from people.models import OrgUnit, WorkerProfile
-from people.scope import scope_of
+from people.scope import ancestor_paths, scope_of
 
 from .access import may_nominate, organises
 from .models import Competition, Quota, Registration, RoundEntry
-from .setup import ancestor_paths
 
 Status = Competition.Status
 # Registrations that hold a place in a quota.

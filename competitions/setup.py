@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from people import levels
 from people.models import OrgUnit, Role, User, WorkerProfile
+from people.scope import ancestor_paths
 
 from . import draws
 from .access import is_chief_judge, organises
@@ -35,12 +36,6 @@ WRITTEN_CRITERION = ("written", Decimal("100"), Decimal("0.01"))
 
 
 # --- The org tree -----------------------------------------------------------------------------
-
-
-def ancestor_paths(path: str) -> list[str]:
-    """The unit's own path and those of every unit above it."""
-    step = OrgUnit.steplen
-    return [path[:end] for end in range(step, len(path) + 1, step)]
 
 
 def path_length(level: str) -> int:

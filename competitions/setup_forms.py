@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy
 
 from people import levels
 from people.models import OrgUnit, Role, User
-from people.scope import scope_of
+from people.scope import ancestor_paths, scope_of
 from training.models import Exam
 
 from . import setup
@@ -68,7 +68,7 @@ def judges_near_scope(user):
     near = Q(pk__in=[])
     for path in scope.paths:
         near |= Q(roles__unit__path__startswith=path) | Q(
-            roles__unit__path__in=setup.ancestor_paths(path)
+            roles__unit__path__in=ancestor_paths(path)
         )
     return (
         User.objects.filter(near, roles__kind=Role.Kind.JUDGE, is_active=True)

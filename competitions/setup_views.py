@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from people import levels
 from people.models import User, WorkerProfile
-from people.scope import scope_of
+from people.scope import ancestor_paths, scope_of
 
 from . import registration as reg
 from . import setup
@@ -117,7 +117,7 @@ def _my_competitions(user) -> dict:
     everything = Competition.objects.select_related("owner_unit")
     organised = list(scope.filter(everything, via="owner_unit")) if not scope.is_empty else []
     organised_ids = {c.pk for c in organised}
-    above = {p for path in scope.paths for p in setup.ancestor_paths(path)}
+    above = {p for path in scope.paths for p in ancestor_paths(path)}
     nominating = everything.filter(
         owner_unit__path__in=above, status=Competition.Status.REGISTRATION
     ).exclude(pk__in=organised_ids)

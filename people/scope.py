@@ -43,6 +43,13 @@ class Scope:
         # Crossing a to-many relation can repeat rows.
         return filtered.distinct() if "__" in via else filtered
 
+    def filter_overlapping(self, queryset: QuerySet, via: str) -> QuerySet:
+        """Keep rows whose unit is in scope or above it (a city's contest seen by a district)."""
+        if self.everything:
+            return queryset
+        above = {p for path in self.paths for p in ancestor_paths(path)}
+        return queryset.filter(self._q(via) | Q(**{f"{via}__path__in": above}))
+
     def contains(self, unit: OrgUnit) -> bool:
         return self.contains_path(unit.path)
 
@@ -64,6 +71,12 @@ class Scope:
     def users(self) -> QuerySet[User]:
         """People who hold any role in a unit in scope."""
         return self.filter(User.objects.all(), via="roles__unit")
+
+
+def ancestor_paths(path: str) -> list[str]:
+    """A unit's own path and those of every unit above it, top first."""
+    step = OrgUnit.steplen
+    return [path[:end] for end in range(step, len(path) + 1, step)]
 
 
 def _minimal(paths) -> tuple[str, ...]:

@@ -11,6 +11,7 @@ from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from people.models import OrgUnit, WorkerProfile
+from people.scope import ancestor_paths
 
 from . import hours_rules
 from .models import HoursEntry, HoursRequirement
@@ -103,9 +104,7 @@ def applicable_requirement(requirements, position: str, unit_path: str, year: in
 
 def requirements_above(unit: OrgUnit, position: str | None = None):
     """Every requirement that could bind workers in `unit` (any year), owner units loaded."""
-    step = OrgUnit.steplen
-    ancestors = [unit.path[:n] for n in range(step, len(unit.path) + 1, step)]
-    requirements = HoursRequirement.objects.filter(owner_unit__path__in=ancestors)
+    requirements = HoursRequirement.objects.filter(owner_unit__path__in=ancestor_paths(unit.path))
     if position is not None:
         requirements = requirements.filter(Q(position=position) | Q(position=""))
     return requirements.select_related("owner_unit")

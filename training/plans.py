@@ -9,19 +9,15 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from people.models import OrgUnit, WorkerProfile
+from people.scope import ancestor_paths
 
 from .models import CoursePage, Enrolment, Nomination, PlanItem, PlanQuota, TrainingPlan
-
-
-def _ancestor_paths(path: str) -> list[str]:
-    step = OrgUnit.steplen
-    return [path[:end] for end in range(step, len(path) + 1, step)]
 
 
 def plans_reaching(community: OrgUnit):
     """Published plans owned by the community or any unit above it."""
     return TrainingPlan.objects.filter(
-        published=True, owner_unit__path__in=_ancestor_paths(community.path)
+        published=True, owner_unit__path__in=ancestor_paths(community.path)
     )
 
 
@@ -141,7 +137,7 @@ def sync_plan(plan: TrainingPlan) -> int:
 
 def inherited_required(unit: OrgUnit) -> set[int]:
     """Courses that plans above `unit` already require of everyone."""
-    above = [p for p in _ancestor_paths(unit.path) if p != unit.path]
+    above = [p for p in ancestor_paths(unit.path) if p != unit.path]
     return set(
         PlanItem.objects.filter(
             plan__published=True,

@@ -36,6 +36,8 @@ from .models import Attendance, SessionSignup, TrainingSession
 
 MAX_ROWS = 2000
 COLUMNS: dict[str, tuple[str, tuple[str, ...]]] = {
+    # Column headers are a data format, like the roster's: the paper sheets people fill in
+    # are Chinese whatever language the page is in, so they are matched, not translated.
     "name": ("姓名", ("名字",)),
     "phone": ("手机号", ("手机", "手机号码", "联系电话", "电话", "联系方式")),
     "checked_in": ("签到时间", ("签到", "到达时间", "签到时刻")),

@@ -1,7 +1,6 @@
 """The endpoints of /api/v1/: read-only lists, each within the calling client's scope, paginated,
 each in a fixed number of queries however many rows there are."""
 
-from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,7 +11,7 @@ from ninja.errors import ValidationError as NinjaValidationError
 from competitions.models import Registration, RoundResult
 from people.models import OrgUnit, WorkerProfile
 from people.phones import mask_phone
-from people.scope import Scope
+from people.scope import Scope, ancestor_paths
 from training.hours import standings
 from training.models import Certificate, Enrolment, HoursCategory
 
@@ -124,21 +123,16 @@ def _year(year: int | None) -> int:
     return year or timezone.localdate().year
 
 
-def _ancestor_paths(path: str) -> list[str]:
-    step = OrgUnit.steplen
-    return [path[:end] for end in range(step, len(path) + 1, step)]
-
-
 def _lineage(units) -> dict[str, dict]:
     """Every unit on the way down to `units`, by path, in one query."""
-    paths = {prefix for unit in units for prefix in _ancestor_paths(unit.path)}
+    paths = {prefix for unit in units for prefix in ancestor_paths(unit.path)}
     rows = OrgUnit.objects.filter(path__in=paths).values("path", "code", "name", "level")
     return {row["path"]: row for row in rows}
 
 
 def _path_name(unit: OrgUnit, lineage: dict[str, dict]) -> str:
     """As OrgUnit.name_path: the city's name left out, unless the unit is the city."""
-    chain = [lineage[p] for p in _ancestor_paths(unit.path) if p in lineage]
+    chain = [lineage[p] for p in ancestor_paths(unit.path) if p in lineage]
     return "/".join(
         row["name"]
         for row in chain
@@ -329,11 +323,10 @@ def certificates(
 def _published_results(scope: Scope, filters: schemas.ResultFilters):
     """Results of competitions organised in scope or above it (a city contest seen from a
     district): the rows are then cut down to the contestants in scope."""
-    (path,) = scope.paths
-    organisers = Q(round__competition__owner_unit__path__startswith=path) | Q(
-        round__competition__owner_unit__path__in=_ancestor_paths(path)
+    queryset = scope.filter_overlapping(
+        RoundResult.objects.select_related("round__competition"),
+        via="round__competition__owner_unit",
     )
-    queryset = RoundResult.objects.filter(organisers).select_related("round__competition")
     if not filters.include_superseded:
         queryset = queryset.exclude(status=RoundResult.Status.SUPERSEDED)
     if filters.year:
