@@ -9,9 +9,10 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 # Debian packages the suite and the demo need: a browser for the journeys, CJK fonts for
 # screenshots and PDFs, Pango for WeasyPrint's PDFs, gettext for the translation catalogue.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk gettext libpango-1.0-0 libpangoft2-1.0-0
+# redis-server: the production stack's smoke test (tests/db/test_production_stack.py).
+SYSTEM_PACKAGES := chromium fonts-noto-cjk gettext libpango-1.0-0 libpangoft2-1.0-0 redis-server
 
-.PHONY: demo test test-fast setup system-deps venv messages catalogue lint clean
+.PHONY: demo test test-fast serve-prod setup system-deps venv messages catalogue lint clean
 
 demo: setup
 	$(MANAGE) migrate --noinput -v0
@@ -23,6 +24,12 @@ demo: setup
 
 test: setup
 	$(PY) -m pytest
+
+# The production processes (gunicorn and the task worker) on this machine. PostgreSQL and Redis
+# must be running and DATABASE_URL, REDIS_URL, DJANGO_SECRET_KEY, ZHUANGMA_PERSONAL_DATA_KEY and
+# DJANGO_ALLOWED_HOSTS set: docs/deployment.md says how. Ctrl-C stops both.
+serve-prod: setup
+	scripts/serve_prod.sh
 
 # The fast layers only: pure units and the database, no browser.
 test-fast: setup

@@ -9,7 +9,8 @@ class CmsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import search, signals
+        from . import page_cache, search, signals
 
         search.connect()  # index cases and guides for Chinese search when published
+        page_cache.connect()  # cached casebook pages go stale when what they show changes
         post_migrate.connect(signals.install_review_workflow, sender=self)
