@@ -12,7 +12,7 @@ PORT ?= 8000
 # redis-server: the production stack's smoke test (tests/db/test_production_stack.py).
 SYSTEM_PACKAGES := chromium fonts-noto-cjk gettext libpango-1.0-0 libpangoft2-1.0-0 redis-server
 
-.PHONY: demo test test-fast serve-prod setup system-deps venv messages catalogue lint clean
+.PHONY: demo test test-fast serve-prod bench loadtest setup system-deps venv messages catalogue lint clean
 
 demo: setup
 	$(MANAGE) migrate --noinput -v0
@@ -30,6 +30,22 @@ test: setup
 # DJANGO_ALLOWED_HOSTS set: docs/deployment.md says how. Ctrl-C stops both.
 serve-prod: setup
 	scripts/serve_prod.sh
+
+# Server time and queries of the busiest pages at city scale, and the heavy jobs (a table;
+# docs/performance.md). Fills build/bench/city.sqlite3 once (about 4 minutes), then reuses it;
+# BENCH_DATABASE_URL=postgres://… measures PostgreSQL too. BENCH_ARGS passes options.
+bench: setup $(VENV)/.installed-bench
+	$(PY) scripts/bench.py $(BENCH_ARGS)
+	@if [ -n "$(BENCH_DATABASE_URL)" ]; then $(PY) scripts/bench.py --database "$(BENCH_DATABASE_URL)" --skip-import $(BENCH_ARGS); fi
+
+# Locust against gunicorn + PostgreSQL + Redis on loopback, then 200 judges submitting at once.
+# LOADTEST_DATABASE_URL names a PostgreSQL database filled by generate_scale_data.
+loadtest: setup $(VENV)/.installed-bench
+	$(PY) scripts/loadtest/run.py --database "$(LOADTEST_DATABASE_URL)" $(LOADTEST_ARGS)
+
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet ".[bench]"
+	touch $@
 
 # The fast layers only: pure units and the database, no browser.
 test-fast: setup
