@@ -26,8 +26,11 @@ apply:
   shares a rank with someone who gets it.
 
 Every figure that reaches a published number is Decimal arithmetic, rounded half-up explicitly;
-the intermediate context (34 digits) is fixed here, whatever the caller's context is. Pandas only
-reshapes and groups.
+the intermediate context (34 digits) is fixed here, whatever the caller's context is. Pandas and
+numpy only reshape and group: rows become integer codes, a judge's total is summed in integers
+(scores × 10^k, exact) and made a Decimal once per sheet, and Python runs once per distinct score,
+sheet or contestant rather than once per row, so 1,000 contestants × 7 judges × 8 criteria rank
+in well under a second (``scripts/bench_scoring.py``).
 
 Everything needed to recompute a ranking is exportable: ``scores_to_csv`` and ``rules_to_dict``
 (Decimals as strings, so they round-trip exactly). ``write_ranking_csv`` writes every figure in
@@ -56,6 +59,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOperation, localcontext
 
+import numpy as np
 import pandas as pd
 
 ZERO = Decimal(0)
@@ -464,11 +468,13 @@ def read_scores_csv(source) -> pd.DataFrame:
         if name and header.count(name) > 1:
             raise ScoringError("duplicate_column", column=name)
     width = len(header)
-    body = []
-    for number, row in enumerate(rows[1:], start=1):
+    body = rows[1:]
+    for number, row in enumerate(body, start=1):
+        if len(row) == width:
+            continue  # the usual case, checked at C speed by the reader
         if any(cell.strip() for cell in row[width:]):
             raise ScoringError("extra_fields", row=number, found=len(row), expected=width)
-        body.append((row + [""] * width)[:width])
+        body[number - 1] = (row + [""] * width)[:width]
     return pd.DataFrame(body, columns=header, dtype=str)
 
 
@@ -476,11 +482,11 @@ def scores_to_csv(frame: pd.DataFrame, target) -> None:
     """Write the five score columns of `frame` as UTF-8 CSV (scores in plain decimal notation),
     to a path or a text file object. ``read_scores_csv`` reads it back unchanged."""
     _require_columns(frame)
+    columns = [_texts(frame[column])[0] for column in SCORE_COLUMNS]
     with _text_output(target) as output:
         writer = csv.writer(output, lineterminator="\n")
         writer.writerow(SCORE_COLUMNS)
-        for values in zip(*(frame[column] for column in SCORE_COLUMNS), strict=True):
-            writer.writerow(_cell(value) for value in values)
+        writer.writerows(zip(*columns, strict=True))
 
 
 @contextmanager
@@ -505,6 +511,67 @@ def _parse_score(text: str, row: int) -> Decimal:
     return score.copy_abs() if score.is_zero() else score  # "-0" is 0
 
 
+# The table is checked and computed column-wise: work per row is numpy on integer codes, and
+# Python (with Decimal) only runs once per distinct value, judge's sheet or contestant.
+
+
+def _texts(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """The column's cells as ``_cell`` gives them (trimmed text, "" when missing) in an
+    object array, and an integer per cell that is equal where the texts are. A column of
+    strings is trimmed once per distinct value."""
+    if pd.api.types.infer_dtype(column, skipna=True) not in ("string", "empty"):
+        texts = np.array([_cell(value) for value in column], dtype=object)
+        return texts, pd.factorize(texts)[0]
+    codes, distinct = pd.factorize(column.to_numpy(dtype=object))  # missing: code -1 …
+    texts = np.array([*(value.strip() for value in distinct), ""], dtype=object)
+    same_text = pd.factorize(texts)[0]  # " c1" and "c1" are one code
+    return texts[codes], same_text[codes]  # … which picks the last text, ""
+
+
+def _codes(*columns: np.ndarray) -> np.ndarray:
+    """One integer per row for the combination of the columns' values, numbered in order of
+    first appearance (0, 1, 2, …). Integer columns are much faster than strings."""
+    codes = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        column_codes, distinct = pd.factorize(column)
+        codes = pd.factorize(codes * len(distinct) + column_codes)[0]
+    return codes
+
+
+def _first_positions(codes: np.ndarray) -> np.ndarray:
+    """Where each code of `_codes` first appears, in code order."""
+    seen_before = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
+    return np.flatnonzero(codes > seen_before)
+
+
+def _sorted_codes(values: np.ndarray) -> np.ndarray:
+    """Codes that sort like the strings they stand for."""
+    return pd.factorize(values, sort=True)[0]
+
+
+@dataclass(frozen=True)
+class _Scores:
+    """A checked score table: one entry per non-blank row, in input order."""
+
+    contestant: np.ndarray  # object arrays of trimmed codes
+    stage: np.ndarray
+    judge: np.ndarray
+    criterion: np.ndarray
+    score_codes: np.ndarray  # which of distinct_scores each row holds
+    distinct_scores: list[Decimal]  # as parsed, so 8.5 and 8.50 stay apart
+    sheet: np.ndarray  # one code per contestant, stage and judge (see _codes)
+
+    @property
+    def score(self) -> np.ndarray:
+        return np.array(self.distinct_scores, dtype=object)[self.score_codes]
+
+    def frame(self) -> pd.DataFrame:
+        columns = (self.contestant, self.stage, self.judge, self.criterion, self.score)
+        if not len(self.score):
+            return pd.DataFrame([], columns=list(SCORE_COLUMNS))
+        return pd.DataFrame(dict(zip(SCORE_COLUMNS, columns, strict=True)))
+
+
 @_exact
 def check_scores(frame: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """Validate the long-form score table and return a normalised copy.
@@ -517,20 +584,62 @@ def check_scores(frame: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     judge and criterion; then a judge who scored a contestant in a stage but not every
     criterion of it (reported at the first row of that judge's scores).
     """
+    return _checked(frame, rules).frame()
+
+
+def _checked(frame: pd.DataFrame, rules: Rules) -> _Scores:
     _require_columns(frame)
     criteria = {
         stage: {item.code: item for item in items} for stage, items in rules.criteria.items()
     }
-    first_rows: dict[tuple[str, ...], int] = {}
-    records = []
-    columns = (frame[column] for column in SCORE_COLUMNS)
-    for row, values in enumerate(zip(*columns, strict=True), start=1):
-        cells = [_cell(value) for value in values]
-        if any(cells):
-            records.append(_checked_row(cells, row, criteria, first_rows))
-    checked = pd.DataFrame(records, columns=[*SCORE_COLUMNS, "row"])
-    _check_complete(checked, rules)
-    return checked.drop(columns="row")
+    cells, ids = zip(*(_texts(frame[column]) for column in SCORE_COLUMNS), strict=True)
+    filled = [cell != "" for cell in cells]
+    kept = np.logical_or.reduce(filled)  # a fully blank row is skipped but keeps its number
+    rows = np.flatnonzero(kept) + 1
+    cells = [cell[kept] for cell in cells]
+    contestant, stage, judge, code, text = cells
+    contestant_id, stage_id, judge_id, code_id, text_id = (column[kept] for column in ids)
+
+    # A score is checked once per distinct stage, criterion and text.
+    scoring_codes = _codes(stage_id, code_id, text_id)
+    firsts = _first_positions(scoring_codes)
+    distinct = [_valid_score(stage[i], code[i], text[i], criteria) for i in firsts]
+    valid = np.array([score is not None for score in distinct], dtype=bool)[scoring_codes]
+    complete = np.logical_and.reduce([cell[kept] for cell in filled])
+    sheet = _codes(contestant_id, stage_id, judge_id)
+    key = _codes(sheet, code_id)
+    repeated = np.ones(len(key), dtype=bool)
+    repeated[_first_positions(key)] = False
+    wrong = ~(complete & valid) | repeated
+    if wrong.any():
+        _raise_row_problem(int(np.argmax(wrong)), cells, rows, key, criteria)
+    scores = _Scores(contestant, stage, judge, code, scoring_codes, distinct, sheet)
+    _check_complete(scores, rows, rules)
+    return scores
+
+
+def _raise_row_problem(at: int, cells: list, rows: np.ndarray, key: np.ndarray, criteria) -> None:
+    """Every row before `at` is fine, `at` is not: the row-by-row check names its problem."""
+    first_rows = {}
+    first = int(np.argmax(key == key[at]))
+    if first < at:  # the same score was given before
+        first_rows[tuple(cell[at] for cell in cells[:4])] = int(rows[first])
+    _checked_row([cell[at] for cell in cells], int(rows[at]), criteria, first_rows)
+    raise AssertionError(f"row {rows[at]} passed its check")  # pragma: no cover
+
+
+def _valid_score(stage: str, code: str, text: str, criteria: dict) -> Decimal | None:
+    """The score `text` stands for when it is a valid one for the criterion, else None."""
+    criterion = criteria.get(stage, {}).get(code)
+    if criterion is None or not _PLAIN_NUMBER.fullmatch(text):
+        return None
+    score = _parse_score(text, 0)
+    try:
+        if ZERO <= score <= criterion.max and not score % criterion.step:
+            return score
+    except ArithmeticError:
+        pass  # the row-by-row check raises it again, in its place
+    return None
 
 
 def _checked_row(cells: list[str], row: int, criteria: dict, first_rows: dict) -> list:
@@ -567,23 +676,28 @@ def _checked_row(cells: list[str], row: int, criteria: dict, first_rows: dict) -
     return [contestant, stage, judge, code, score, row]
 
 
-def _check_complete(checked: pd.DataFrame, rules: Rules) -> None:
+def _check_complete(scores: _Scores, rows: np.ndarray, rules: Rules) -> None:
     # Rows are valid and unique by now, so a sheet is complete when it has as many rows as
-    # the stage has criteria.
-    sheets = checked.groupby(["contestant", "stage", "judge"], sort=False).agg(
-        first_row=("row", "min"), scored=("criterion", list)
+    # the stage has criteria. Sheets are numbered in order of their first row, so the lowest
+    # incomplete one is the one to report.
+    sheet = scores.sheet
+    firsts = _first_positions(sheet)
+    needed = np.array([len(rules.criteria[stage]) for stage in scores.stage[firsts]], dtype=int)
+    incomplete = np.flatnonzero(np.bincount(sheet, minlength=len(firsts)) < needed)
+    if not len(incomplete):
+        return
+    first = firsts[incomplete[0]]
+    stage = scores.stage[first]
+    scored = set(scores.criterion[sheet == incomplete[0]])
+    missing = next(item.code for item in rules.criteria[stage] if item.code not in scored)
+    raise ScoringError(
+        "missing_criterion",
+        row=int(rows[first]),
+        contestant=scores.contestant[first],
+        stage=stage,
+        judge=scores.judge[first],
+        criterion=missing,
     )
-    for (contestant, stage, judge), sheet in sheets.sort_values("first_row").iterrows():
-        for criterion in rules.criteria[stage]:
-            if criterion.code not in sheet["scored"]:
-                raise ScoringError(
-                    "missing_criterion",
-                    row=int(sheet["first_row"]),
-                    contestant=contestant,
-                    stage=stage,
-                    judge=judge,
-                    criterion=criterion.code,
-                )
 
 
 # --------------------------------------------------------------------------- computing
@@ -594,18 +708,129 @@ def _mean(values: Iterable[Decimal]) -> Decimal:
     return sum(values, ZERO) / len(values)
 
 
-def _decimal_sum(values: Iterable[Decimal]) -> Decimal:
-    return sum(values, ZERO)
+@dataclass(frozen=True)
+class _Totals:
+    """Each judge's total per contestant and stage, in stage order, then by contestant and
+    judge: one entry per judge's sheet."""
+
+    contestant: np.ndarray  # object arrays
+    stage: np.ndarray
+    judge: np.ndarray
+    total: np.ndarray  # object arrays of Decimal
+    adjusted: np.ndarray
+
+    def frame(self) -> pd.DataFrame:
+        columns = {
+            "contestant": self.contestant,
+            "stage": self.stage,
+            "judge": self.judge,
+            "total": self.total,
+            "adjusted": self.adjusted,
+        }
+        if not len(self.total):
+            return pd.DataFrame(columns=list(columns))
+        return pd.DataFrame(columns)
+
+    def groups(self, *columns: np.ndarray) -> Iterable[tuple[int, int]]:
+        """(start, end) of each run of entries sharing the values of `columns`."""
+        if not len(self.total):
+            return []
+        starts = np.zeros(len(self.total), dtype=bool)
+        starts[0] = True
+        for column in columns:
+            starts[1:] |= column[1:] != column[:-1]
+        starts = np.flatnonzero(starts).tolist()
+        return zip(starts, [*starts[1:], len(self.total)], strict=True)
 
 
-def _in_stage_order(frame: pd.DataFrame, rules: Rules, then: list[str]) -> pd.DataFrame:
+def _totals(scores: _Scores, rules: Rules) -> _Totals:
+    """Sum each sheet in integers (scores × 10^places), then build its Decimal."""
+    sheet = scores.sheet
+    firsts = _first_positions(sheet)
     position = {code: index for index, code in enumerate(rules.stage_codes)}
-    return (
-        frame.assign(_stage_position=frame["stage"].map(position))
-        .sort_values(["_stage_position", *then], kind="stable")
-        .drop(columns="_stage_position")
-        .reset_index(drop=True)
+    stage_position = np.array([position[code] for code in scores.stage[firsts]], dtype=np.int64)
+    order = np.lexsort(
+        (
+            _sorted_codes(scores.judge[firsts]),
+            _sorted_codes(scores.contestant[firsts]),
+            stage_position,
+        )
     )
+    units, exponents, places = _scaled_scores(scores, rules)
+    sums = np.zeros(len(firsts), dtype=units.dtype)
+    np.add.at(sums, sheet, units)
+    # A Decimal sum keeps the finest exponent of its terms (8.5 + 4.00 is 12.50), and of 0.
+    smallest = np.zeros(len(firsts), dtype=np.int64)
+    np.minimum.at(smallest, sheet, exponents)
+    totals = [
+        _decimal_of(int(units_sum), places, int(exponent))
+        for units_sum, exponent in zip(sums[order], smallest[order], strict=True)
+    ]
+    for index in [index for index, total in enumerate(totals) if total is None]:
+        in_sheet = sheet == order[index]  # beyond 34 digits: add as Decimals, in row order
+        totals[index] = sum(scores.score[in_sheet], ZERO)
+    total = np.array(totals, dtype=object)
+    result = _Totals(
+        scores.contestant[firsts][order],
+        scores.stage[firsts][order],
+        scores.judge[firsts][order],
+        total,
+        total.copy(),
+    )
+    for stage in rules.stages:
+        if stage.standardise:
+            _standardise(result, stage.code)
+    return result
+
+
+def _scaled_scores(scores: _Scores, rules: Rules) -> tuple[np.ndarray, np.ndarray, int]:
+    """Each score as an integer number of 10^-places (places: the most decimals any score
+    has), its Decimal exponent, and places. int64 when no sheet can overflow it."""
+    parts = [score.as_tuple() for score in scores.distinct_scores]
+    exponents = [int(exponent) for _sign, _digits, exponent in parts]
+    places = max([0, *(-exponent for exponent in exponents)])
+    units = [
+        int("".join(map(str, digits))) * 10 ** (places + exponent)
+        for _sign, digits, exponent in parts  # scores are never negative
+    ]
+    widest = max(len(items) for items in rules.criteria.values())  # a sheet's most rows
+    fits = max(units, default=0) * widest < 2**62
+    codes = scores.score_codes
+    units_array = np.array(units, dtype=np.int64 if fits else object)
+    return units_array[codes], np.array(exponents, dtype=np.int64)[codes], places
+
+
+def _decimal_of(units: int, places: int, exponent: int) -> Decimal | None:
+    """units × 10^-places as a Decimal with `exponent`, None beyond the context's 34 digits
+    (where adding Decimals one by one would round)."""
+    coefficient = units // 10 ** (places + exponent)
+    if coefficient >= 10**34:
+        return None
+    return Decimal(coefficient).scaleb(exponent)
+
+
+def _standardise(totals: _Totals, stage: str) -> None:
+    """Map each judge's totals in `stage` onto the stage's mean and population standard
+    deviation (``statistics`` on Decimals: exact sums, correctly rounded results)."""
+    in_stage = np.flatnonzero(totals.stage == stage)
+    if not len(in_stage):
+        return
+    stage_totals = totals.total[in_stage]
+    centre = statistics.mean(stage_totals)
+    scale = statistics.pstdev(stage_totals)
+    judge_of = _codes(totals.judge[in_stage])
+    for judge in range(judge_of.max() + 1):
+        group = in_stage[judge_of == judge]
+        if len(group) < 2:
+            continue  # one contestant says nothing about how the judge scores (spread 0)
+        given = totals.total[group]
+        judge_mean = statistics.mean(given)
+        judge_scale = statistics.pstdev(given)
+        if judge_scale == 0:
+            continue  # no spread to map
+        totals.adjusted[group] = [
+            centre + scale * (total - judge_mean) / judge_scale for total in given
+        ]
 
 
 @_exact
@@ -613,36 +838,7 @@ def judge_totals(frame: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """Each judge's total per contestant and stage: columns contestant, stage, judge, total
     (the raw sum) and adjusted (standardised where the stage says so, else the total).
     Rows in stage order, then by contestant and judge."""
-    scores = check_scores(frame, rules)
-    totals = (
-        scores.groupby(["contestant", "stage", "judge"], sort=False)["score"]
-        .agg(_decimal_sum)
-        .reset_index(name="total")
-    )
-    totals["adjusted"] = totals["total"]
-    for stage in rules.stages:
-        in_stage = totals["stage"] == stage.code
-        if stage.standardise and in_stage.any():
-            totals.loc[in_stage, "adjusted"] = _standardised(totals[in_stage])
-    return _in_stage_order(totals, rules, ["contestant", "judge"])
-
-
-def _standardised(stage_totals: pd.DataFrame) -> pd.Series:
-    """Map each judge's totals onto the stage's mean and population standard deviation."""
-    centre = statistics.mean(stage_totals["total"])
-    scale = statistics.pstdev(stage_totals["total"])
-    adjusted = stage_totals["total"].copy()
-    for _judge, totals in stage_totals.groupby("judge", sort=False)["total"]:
-        if len(totals) < 2:
-            continue  # one contestant says nothing about how the judge scores (spread 0)
-        judge_mean = statistics.mean(totals)
-        judge_scale = statistics.pstdev(totals)
-        if judge_scale == 0:
-            continue  # no spread to map
-        adjusted[totals.index] = [
-            centre + scale * (total - judge_mean) / judge_scale for total in totals
-        ]
-    return adjusted
+    return _totals(_checked(frame, rules), rules).frame()
 
 
 def _panel_score(totals: Iterable[Decimal], stage: StageRule) -> Decimal:
@@ -652,22 +848,29 @@ def _panel_score(totals: Iterable[Decimal], stage: StageRule) -> Decimal:
     return round_half_up(_mean(totals))
 
 
+def _published(totals: _Totals, rules: Rules) -> list[tuple[str, str, Decimal, int]]:
+    """(contestant, stage, published score, judges) in stage order, then by contestant."""
+    stage_rules = {stage.code: stage for stage in rules.stages}
+    adjusted = totals.adjusted.tolist()
+    return [
+        (
+            totals.contestant[start],
+            totals.stage[start],
+            _panel_score(adjusted[start:end], stage_rules[totals.stage[start]]),
+            end - start,
+        )
+        for start, end in totals.groups(totals.stage, totals.contestant)
+    ]
+
+
 @_exact
 def stage_scores(frame: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """The published panel score per contestant and stage: columns contestant, stage, score
     (Decimal, 2 decimals) and judges (how many judges scored). A contestant with no scores in a
     stage has no row for it. Rows in stage order, then by contestant."""
-    totals = judge_totals(frame, rules)
-    parts = []
-    for stage in rules.stages:
-        in_stage = totals[totals["stage"] == stage.code]
-        panel = in_stage.groupby("contestant", sort=False)["adjusted"].agg(
-            score=functools.partial(_panel_score, stage=stage), judges="size"
-        )
-        parts.append(panel.reset_index().assign(stage=stage.code))
-    published = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
-    published = published.reindex(columns=["contestant", "stage", "score", "judges"])
-    return _in_stage_order(published, rules, ["contestant"])
+    published = _published(_totals(_checked(frame, rules), rules), rules)
+    table = pd.DataFrame(published, columns=["contestant", "stage", "score", "judges"])
+    return table.astype({"stage": "str", "judges": "int64"})  # even when empty
 
 
 def _competition_ranks(keys: Sequence) -> list[int]:
@@ -702,15 +905,15 @@ def rank(frame: pd.DataFrame, rules: Rules) -> pd.DataFrame:
     """The published ranking: columns rank, contestant, one per stage code (the published stage
     score, None when the contestant has no scores there), total and award ("" when none).
     Sorted by rank, then by contestant code."""
-    published = stage_scores(frame, rules)
     codes = list(rules.stage_codes)
-    table = published.pivot(index="contestant", columns="stage", values="score")
-    table = table.reindex(columns=codes).astype(object)
-    table = table.where(table.notna(), None)
+    table: dict[str, dict[str, Decimal | None]] = {}
+    for contestant, stage, score, _judges in _published(
+        _totals(_checked(frame, rules), rules), rules
+    ):
+        table.setdefault(contestant, dict.fromkeys(codes))[stage] = score
 
     entries = []
-    for contestant, row in table.iterrows():
-        scores = {code: row[code] for code in codes}
+    for contestant, scores in table.items():
         total = round_half_up(
             sum((stage.weight * (scores[stage.code] or ZERO) for stage in rules.stages), ZERO)
         )

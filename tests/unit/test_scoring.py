@@ -1,12 +1,18 @@
 """The competition results engine without a database: every rule checked on examples worked
-out by hand (the arithmetic is in the comments), the files, the command line, and a property
-test that a ranking recomputed from its exports is the same ranking."""
+out by hand (the arithmetic is in the comments), the files, the command line, a property
+test that a ranking recomputed from its exports is the same ranking, and one that the fast engine
+gives exactly what the plain row-by-row engine it replaced gives (kept at the end as the oracle)."""
 
+import csv
+import functools
 import io
 import json
+import random
+import re
+import statistics
 import subprocess
 import sys
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Context, Decimal, localcontext
 from pathlib import Path
 
 import pandas as pd
@@ -826,8 +832,9 @@ def test_the_module_does_not_import_django():
 
 
 @st.composite
-def competitions(draw):
-    """Valid rules and a valid score table for them."""
+def competitions(draw, levels=None):
+    """Valid rules and a valid score table for them; with `levels`, each score is one of the
+    `levels` + 1 highest a criterion allows, so that totals tie often."""
     stage_count = draw(st.integers(1, 3))
     codes = [f"s{index}" for index in range(stage_count)]
     cuts = sorted(
@@ -871,7 +878,8 @@ def competitions(draw):
                 continue  # this contestant skipped the stage
             for judge in draw(st.lists(st.sampled_from(judges), min_size=1, unique=True)):
                 for criterion in criteria[stage.code]:
-                    steps = draw(st.integers(0, int(criterion.max / criterion.step)))
+                    top = int(criterion.max / criterion.step)
+                    steps = draw(st.integers(0 if levels is None else max(0, top - levels), top))
                     score = criterion.step * steps
                     rows.append((contestant, stage.code, judge, criterion.code, format(score, "f")))
     order = draw(st.permutations(range(len(rows))))
@@ -904,3 +912,467 @@ def test_a_ranking_recomputed_from_its_exports_is_identical(competition):
     assert all(a <= b for a, b in zip(ranks, ranks[1:], strict=False))
     assert all(a >= b for a, b in zip(totals, totals[1:], strict=False))
     assert all(rank <= position for position, rank in enumerate(ranks, start=1))
+
+
+# --------------------------------------------------------------------------- reference engine
+# The engine as it was before it was vectorised (row by row, pandas groupby and Decimal
+# throughout), kept as the oracle the fast engine must match exactly: same tables, same
+# Decimals down to their exponents, same first error.
+
+
+REFERENCE_CONTEXT = Context(prec=34, rounding=ROUND_HALF_EVEN)
+
+
+def _reference(function):
+    @functools.wraps(function)
+    def in_context(*args, **kwargs):
+        with localcontext(REFERENCE_CONTEXT):
+            return function(*args, **kwargs)
+
+    return in_context
+
+
+def reference_cell(value):
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, float):
+        return repr(value)
+    return str(value).strip()
+
+
+def reference_parse_score(text, row):
+    if not re.fullmatch(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)", text):
+        raise ScoringError("bad_number", row=row, field="the score", value=text)
+    score = Decimal(text)
+    return score.copy_abs() if score.is_zero() else score
+
+
+def reference_read_scores_csv(text):
+    rows = list(csv.reader(io.StringIO(text)))
+    header = [name.strip().lower() for name in rows[0]] if rows else []
+    width = len(header)
+    body = []
+    for number, row in enumerate(rows[1:], start=1):
+        if any(cell.strip() for cell in row[width:]):
+            raise ScoringError("extra_fields", row=number, found=len(row), expected=width)
+        body.append((row + [""] * width)[:width])
+    return pd.DataFrame(body, columns=header, dtype=str)
+
+
+def reference_scores_csv(frame):
+    output = io.StringIO()
+    writer = csv.writer(output, lineterminator="\n")
+    writer.writerow(scoring.SCORE_COLUMNS)
+    for values in zip(*(frame[column] for column in scoring.SCORE_COLUMNS), strict=True):
+        writer.writerow(reference_cell(value) for value in values)
+    return output.getvalue()
+
+
+@_reference
+def reference_check_scores(frame, rules):
+    for column in scoring.SCORE_COLUMNS:
+        if column not in frame.columns:
+            raise ScoringError("missing_column", column=column)
+    criteria = {
+        stage: {item.code: item for item in items} for stage, items in rules.criteria.items()
+    }
+    first_rows = {}
+    records = []
+    columns = (frame[column] for column in scoring.SCORE_COLUMNS)
+    for row, values in enumerate(zip(*columns, strict=True), start=1):
+        cells = [reference_cell(value) for value in values]
+        if any(cells):
+            records.append(reference_checked_row(cells, row, criteria, first_rows))
+    checked = pd.DataFrame(records, columns=[*scoring.SCORE_COLUMNS, "row"])
+    reference_check_complete(checked, rules)
+    return checked.drop(columns="row")
+
+
+def reference_checked_row(cells, row, criteria, first_rows):
+    for column, cell in zip(scoring.SCORE_COLUMNS, cells, strict=True):
+        if not cell:
+            raise ScoringError("missing_value", row=row, column=column)
+    contestant, stage, judge, code, text = cells
+    if stage not in criteria:
+        raise ScoringError("unknown_stage", row=row, stage=stage)
+    criterion = criteria[stage].get(code)
+    if criterion is None:
+        raise ScoringError("unknown_criterion", row=row, stage=stage, criterion=code)
+    score = reference_parse_score(text, row)
+    if not D(0) <= score <= criterion.max:
+        raise ScoringError(
+            "out_of_bounds", row=row, score=text, criterion=code, max=str(criterion.max)
+        )
+    if score % criterion.step:
+        raise ScoringError(
+            "off_step", row=row, score=text, criterion=code, step=str(criterion.step)
+        )
+    key = (contestant, stage, judge, code)
+    if key in first_rows:
+        raise ScoringError(
+            "duplicate_score",
+            row=row,
+            first_row=first_rows[key],
+            contestant=contestant,
+            stage=stage,
+            judge=judge,
+            criterion=code,
+        )
+    first_rows[key] = row
+    return [contestant, stage, judge, code, score, row]
+
+
+def reference_check_complete(checked, rules):
+    sheets = checked.groupby(["contestant", "stage", "judge"], sort=False).agg(
+        first_row=("row", "min"), scored=("criterion", list)
+    )
+    for (contestant, stage, judge), sheet in sheets.sort_values("first_row").iterrows():
+        for criterion in rules.criteria[stage]:
+            if criterion.code not in sheet["scored"]:
+                raise ScoringError(
+                    "missing_criterion",
+                    row=int(sheet["first_row"]),
+                    contestant=contestant,
+                    stage=stage,
+                    judge=judge,
+                    criterion=criterion.code,
+                )
+
+
+def reference_mean(values):
+    values = list(values)
+    return sum(values, D(0)) / len(values)
+
+
+def reference_in_stage_order(frame, rules, then):
+    position = {code: index for index, code in enumerate(rules.stage_codes)}
+    return (
+        frame.assign(_stage_position=frame["stage"].map(position))
+        .sort_values(["_stage_position", *then], kind="stable")
+        .drop(columns="_stage_position")
+        .reset_index(drop=True)
+    )
+
+
+@_reference
+def reference_judge_totals(frame, rules):
+    scores = reference_check_scores(frame, rules)
+    totals = (
+        scores.groupby(["contestant", "stage", "judge"], sort=False)["score"]
+        .agg(lambda values: sum(values, D(0)))
+        .reset_index(name="total")
+    )
+    totals["adjusted"] = totals["total"]
+    for stage in rules.stages:
+        in_stage = totals["stage"] == stage.code
+        if stage.standardise and in_stage.any():
+            totals.loc[in_stage, "adjusted"] = reference_standardised(totals[in_stage])
+    return reference_in_stage_order(totals, rules, ["contestant", "judge"])
+
+
+def reference_standardised(stage_totals):
+    centre = statistics.mean(stage_totals["total"])
+    scale = statistics.pstdev(stage_totals["total"])
+    adjusted = stage_totals["total"].copy()
+    for _judge, totals in stage_totals.groupby("judge", sort=False)["total"]:
+        if len(totals) < 2:
+            continue
+        judge_mean = statistics.mean(totals)
+        judge_scale = statistics.pstdev(totals)
+        if judge_scale == 0:
+            continue
+        adjusted[totals.index] = [
+            centre + scale * (total - judge_mean) / judge_scale for total in totals
+        ]
+    return adjusted
+
+
+def reference_panel_score(totals, stage):
+    totals = sorted(totals)
+    if stage.aggregate == "trimmed" and len(totals) >= stage.min_judges:
+        totals = totals[stage.trim : len(totals) - stage.trim]
+    return round_half_up(reference_mean(totals))
+
+
+@_reference
+def reference_stage_scores(frame, rules):
+    totals = reference_judge_totals(frame, rules)
+    parts = []
+    for stage in rules.stages:
+        in_stage = totals[totals["stage"] == stage.code]
+        panel = in_stage.groupby("contestant", sort=False)["adjusted"].agg(
+            score=functools.partial(reference_panel_score, stage=stage), judges="size"
+        )
+        parts.append(panel.reset_index().assign(stage=stage.code))
+    published = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    published = published.reindex(columns=["contestant", "stage", "score", "judges"])
+    return reference_in_stage_order(published, rules, ["contestant"])
+
+
+def reference_competition_ranks(keys):
+    ranks = []
+    for position, key in enumerate(keys, start=1):
+        shares_rank = position > 1 and key == keys[position - 2]
+        ranks.append(ranks[-1] if shares_rank else position)
+    return ranks
+
+
+def reference_awards(ranks, awards):
+    given = [""] * len(ranks)
+    cumulative_share = D(0)
+    for award in awards:
+        cumulative_share += award.share
+        count = int(round_half_up(len(ranks) * cumulative_share, D(1)))
+        for position in range(count):
+            given[position] = given[position] or award.name
+        winning_ranks = {
+            rank for rank, name in zip(ranks, given, strict=True) if name == award.name
+        }
+        for position, rank in enumerate(ranks):
+            if not given[position] and rank in winning_ranks:
+                given[position] = award.name
+    return given
+
+
+@_reference
+def reference_rank(frame, rules):
+    published = reference_stage_scores(frame, rules)
+    codes = list(rules.stage_codes)
+    table = published.pivot(index="contestant", columns="stage", values="score")
+    table = table.reindex(columns=codes).astype(object)
+    table = table.where(table.notna(), None)
+
+    def negated(total, tie_breaks):
+        return (-total, *(-score for score in tie_breaks))
+
+    entries = []
+    for contestant, row in table.iterrows():
+        scores = {code: row[code] for code in codes}
+        total = round_half_up(
+            sum((stage.weight * (scores[stage.code] or D(0)) for stage in rules.stages), D(0))
+        )
+        tie_breaks = tuple(scores[code] or D(0) for code in rules.tie_breakers)
+        entries.append((contestant, scores, total, tie_breaks))
+    entries.sort(key=lambda entry: (negated(entry[2], entry[3]), str(entry[0])))
+    ranks = reference_competition_ranks([negated(entry[2], entry[3]) for entry in entries])
+    awards = reference_awards(ranks, rules.awards)
+    records = [
+        {"rank": rank_, "contestant": contestant, **scores, "total": total, "award": award}
+        for rank_, (contestant, scores, total, _), award in zip(ranks, entries, awards, strict=True)
+    ]
+    ranking = pd.DataFrame(records, columns=["rank", "contestant", *codes, "total", "award"])
+    return ranking.astype({"rank": "int64"})
+
+
+# --------------------------------------------------------------------------- fast = reference
+
+
+def outcome(function, *args):
+    """What `function` gives: ("table", frame) or ("error", type, message, code, row, params)."""
+    try:
+        return ("table", function(*args))
+    except (ScoringError, ArithmeticError) as error:
+        details = (error.code, error.row, error.params) if isinstance(error, ScoringError) else ()
+        return ("error", type(error), str(error), *details)
+
+
+def assert_same_outcome(fast, reference):
+    if fast[0] == "error" or reference[0] == "error":
+        assert fast == reference
+        return
+    fast_table, reference_table = fast[1], reference[1]
+    pd.testing.assert_frame_equal(fast_table, reference_table)
+    # Equal Decimals may differ in exponent (8.5 and 8.50): compare what they print as too.
+    for column in reference_table.columns:
+        assert [(type(value), repr(value)) for value in fast_table[column]] == [
+            (type(value), repr(value)) for value in reference_table[column]
+        ], column
+
+
+def assert_engine_matches_reference(frame, rules):
+    pairs = [
+        (scoring.check_scores, reference_check_scores),
+        (scoring.judge_totals, reference_judge_totals),
+        (scoring.stage_scores, reference_stage_scores),
+        (scoring.rank, reference_rank),
+    ]
+    for fast, reference in pairs:
+        assert_same_outcome(outcome(fast, frame, rules), outcome(reference, frame, rules))
+
+
+MUTATIONS = (
+    "drop_row",  # a judge's sheet lacks a criterion
+    "drop_criterion",  # every sheet of the stage lacks it
+    "repeat_row",
+    "repeat_with_other_score",
+    "empty_cell",
+    "missing_cell",  # None or NaN
+    "blank_row",  # skipped, keeps its number
+    "unknown_stage",
+    "unknown_criterion",
+    "odd_number",  # not plain, or plain in an unusual spelling
+    "above_max",
+    "off_step",
+    "padded_codes",
+    "typed_score",  # a Decimal, int or float instead of text
+)
+
+
+@st.composite
+def messy_competitions(draw):
+    """A competition whose score table may have been spoilt in a few places, by hand-made
+    rows, cells of other types, or rows out of order."""
+    rules, frame = draw(competitions(levels=draw(st.sampled_from([None, 1, 2]))))
+    rows = [list(row) for row in frame.itertuples(index=False, name=None)]
+    known = {(stage, item.code): item for stage, items in rules.criteria.items() for item in items}
+    typed = False
+    for mutation in draw(st.lists(st.sampled_from(MUTATIONS), max_size=3)):
+        at = draw(st.integers(0, len(rows) - 1))
+        row = rows[at]
+        criterion = known.get((row[1], row[3]), Criterion("x", D(10), D(1)))
+        if mutation == "drop_row":
+            del rows[at]
+        elif mutation == "drop_criterion":
+            rows = [other for other in rows if other[1:4:2] != row[1:4:2]] or [row]
+        elif mutation == "repeat_row":
+            rows.insert(draw(st.integers(at + 1, len(rows))), list(row))
+        elif mutation == "repeat_with_other_score":
+            rows.append([*row[:4], format(criterion.max, "f")])
+        elif mutation == "empty_cell":
+            row[draw(st.integers(0, 4))] = draw(st.sampled_from(["", "  "]))
+        elif mutation == "missing_cell":
+            row[draw(st.integers(0, 4))] = draw(st.sampled_from([None, float("nan")]))
+            typed = True
+        elif mutation == "blank_row":
+            rows.insert(at, ["", " ", "", "", ""])
+        elif mutation == "unknown_stage":
+            row[1] = "zz"
+        elif mutation == "unknown_criterion":
+            row[3] = "kz"
+        elif mutation == "odd_number":
+            row[4] = draw(st.sampled_from(["abc", "1e1", "-0", "-0.0", "+1", ".5", "1.", "007"]))
+        elif mutation == "above_max":
+            row[4] = format(criterion.max + criterion.step, "f")
+        elif mutation == "off_step":
+            row[4] = format(criterion.step / 2, "f")
+        elif mutation == "padded_codes":
+            row[:4] = [f" {cell} " for cell in row[:4]]
+        elif mutation == "typed_score":
+            value = D(row[4])
+            row[4] = draw(st.sampled_from([value, float(value), int(value)]))
+            typed = True
+        if not rows:
+            rows.append(["", "", "", "", ""])
+    dtype = object if typed else draw(st.sampled_from([str, object]))
+    return rules, pd.DataFrame(rows, columns=scoring.SCORE_COLUMNS, dtype=dtype)
+
+
+ODD_LINES = ["c1,s0\n", "c1,s0,j1,k0,1,,\n", "c1,s0,j1,k0,1, x\n", "\n", " , ,\n"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(messy_competitions(), st.lists(st.sampled_from(ODD_LINES), max_size=2), st.randoms())
+def test_the_engine_gives_exactly_what_the_reference_engine_gives(competition, odd, randomness):
+    rules, frame = competition
+    assert_engine_matches_reference(frame, rules)
+
+    buffer = io.StringIO()
+    scoring.scores_to_csv(frame, buffer)
+    assert buffer.getvalue() == reference_scores_csv(frame)
+    lines = buffer.getvalue().splitlines(keepends=True)
+    for line in odd:  # short rows, extra fields (empty or not), blank rows
+        lines.insert(randomness.randint(1, len(lines)), line)
+    text = "".join(lines)
+    assert_same_outcome(
+        outcome(scoring.read_scores_csv, io.StringIO(text)),
+        outcome(reference_read_scores_csv, text),
+    )
+
+
+@pytest.mark.parametrize("standardise", [False, True])
+@pytest.mark.parametrize("aggregate", AGGREGATES)
+def test_a_full_panel_contest_matches_the_reference(aggregate, standardise):
+    """40 contestants × 7 judges × 8 criteria on two stages, with some judges away."""
+    randomness = random.Random(2026)
+    criteria = {
+        stage: tuple(Criterion(f"k{n}", D(10 + 5 * (n % 3)), D("0.5")) for n in range(8))
+        for stage in ("written", "practical")
+    }
+    stages = (
+        StageRule("written", D("0.4"), aggregate, trim=1, min_judges=5, standardise=standardise),
+        StageRule("practical", D("0.6"), aggregate, trim=2, min_judges=7, standardise=True),
+    )
+    rules = Rules(stages, criteria, ("practical", "written"), GOLD_SILVER_BRONZE)
+    rows = []
+    for contestant in range(40):
+        for stage in ("written", "practical"):
+            for judge in randomness.sample(range(7), randomness.choice([3, 6, 7])):
+                rows += [
+                    (f"c{contestant}", stage, f"j{judge}", item.code, str(item.max - D(n) / 2))
+                    for n, item in enumerate(criteria[stage])
+                    for n in [randomness.randint(0, 4)]
+                ]
+    frame = pd.DataFrame(rows, columns=scoring.SCORE_COLUMNS, dtype=str)
+    assert_engine_matches_reference(frame, rules)
+
+
+def test_empty_tables_match_the_reference():
+    rules = one_criterion_rules(mean_stage("written", "0.5"), mean_stage("practical", "0.5"))
+    assert_engine_matches_reference(sheet(), rules)
+    assert_engine_matches_reference(sheet(("", "", "", " ")), rules)  # one blank row
+
+
+def test_huge_scores_are_added_as_the_reference_adds_them():
+    # Sums beyond 64-bit integers, and beyond the 34 digits of the Decimal context (where
+    # adding one by one rounds): the fast engine must round exactly where the reference does.
+    rules = Rules(
+        (mean_stage("final"),),
+        {"final": (Criterion("a", D("9E13"), D("1E-20")), Criterion("b", D("1E30"), D(1)))},
+    )
+    rows = [
+        ("c1", "final", "j1", "a", "89999999999999.99999999999999999999"),
+        ("c1", "final", "j1", "b", "999999999999999999999999999999"),
+        ("c1", "final", "j2", "a", "0.00000000000000000001"),
+        ("c1", "final", "j2", "b", "1"),
+        ("c2", "final", "j1", "a", "5"),
+        ("c2", "final", "j1", "b", "999999999999999999999999999998"),
+    ]
+    frame = pd.DataFrame(rows, columns=scoring.SCORE_COLUMNS)
+    assert_engine_matches_reference(frame, rules)
+    totals = scoring.judge_totals(frame, rules)["total"].tolist()
+    # j1 gave c1 (10^30 − 1) + 89999999999999.999…9 = 1000000000000000089999999999998.999…9,
+    # which 34 digits round to:
+    assert repr(totals[0]) == "Decimal('1000000000000000089999999999999.000')"
+
+
+def test_past_34_digits_a_total_rounds_after_each_score_as_the_reference_does():
+    tiny = Criterion("a", D(1), D("1E-20"))
+    rules = Rules(
+        (mean_stage("final"),),
+        {"final": (tiny, Criterion("b", D("1E15"), D(1)), Criterion("c", D(1), D("1E-20")))},
+    )
+    six = "0.00000000000000000006"
+    frame = pd.DataFrame(
+        [
+            ("c1", "final", "j1", code, score)
+            for code, score in zip("abc", [six, "999999999999999", six], strict=True)
+        ],
+        columns=scoring.SCORE_COLUMNS,
+    )
+    assert_engine_matches_reference(frame, rules)
+    # 6E-20 + 999999999999999 has 35 digits and rounds up to …0000000000000000001 (34 digits);
+    # adding 6E-20 again rounds up to …2, where the exact sum …00012 would round to …1.
+    total = scoring.judge_totals(frame, rules)["total"][0]
+    assert repr(total) == "Decimal('999999999999999.0000000000000000002')"
+
+
+def test_the_first_incomplete_sheet_is_reported_whatever_comes_after():
+    rows = "c1,written,j1,content,8\nc2,written,j1,content,8\nc2,written,j1,form,4\n"
+    rows += "c3,written,j1,form,4\n"  # incomplete too, but later
+    frame = scoring.read_scores_csv(io.StringIO(HEADER + rows))
+    with pytest.raises(ScoringError) as caught:
+        scoring.check_scores(frame, RULES_FOR_CHECKS)
+    assert (caught.value.row, caught.value.params["contestant"]) == (1, "c1")
+    assert caught.value.params["criterion"] == "form"
