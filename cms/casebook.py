@@ -15,8 +15,10 @@ from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
 from django import forms
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import NoReverseMatch, reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, gettext
@@ -25,10 +27,13 @@ from wagtail.models import TaskState, WorkflowState
 from wagtail.rich_text import RichText, expand_db_html
 
 from people import levels
-from people.models import OrgUnit
+from people.models import OrgUnit, Role, WorkerProfile
 from people.scope import scope_of
+from training import pagetree
 
+from . import casebook_cache
 from .models import (
+    ApplicationReport,
     Bookmark,
     CasebookPage,
     CaseCategory,
@@ -53,6 +58,9 @@ GUIDES = 20
 PER_PAGE = 20
 REPORTS_SHOWN = 50
 RELATED = 5
+# A case's related cases, tags and unit path are kept this long at most; publishing anything in
+# the casebook replaces them sooner (see case_parts).
+CASE_PARTS_SECONDS = 3600
 # Units one can report having applied a case in.
 REPORT_LEVELS = (levels.STREET, levels.COMMUNITY)
 
@@ -227,17 +235,14 @@ def report_units(user) -> list[OrgUnit]:
     """Streets and communities `user` works in (any role, or as a worker) or manages."""
     if not user.is_authenticated:
         return []
-    belongs = Q(roles__user=user)
-    profile = getattr(user, "worker_profile", None)
-    if profile is not None:
-        belongs |= Q(pk=profile.community_id)
+    # Subqueries rather than joins: each can use its index, and no row comes twice.
+    belongs = Q(pk__in=Role.objects.filter(user=user).values("unit_id")) | Q(
+        pk__in=WorkerProfile.objects.filter(user=user).values("community_id")
+    )
     scope = scope_of(user)
     manages = Q(pk__in=scope.units.values("pk")) if not scope.is_empty else Q(pk__in=[])
     return list(
-        OrgUnit.objects.filter(level__in=REPORT_LEVELS)
-        .filter(belongs | manages)
-        .distinct()
-        .order_by("path")
+        OrgUnit.objects.filter(level__in=REPORT_LEVELS).filter(belongs | manages).order_by("path")
     )
 
 
@@ -283,10 +288,11 @@ class ApplicationReportForm(forms.Form):
         },
     )
 
-    def __init__(self, *args, units=(), **kwargs):
+    def __init__(self, *args, units=(), paths=None, **kwargs):
+        """`paths`: the units' name paths (name_paths), when the caller has them already."""
         super().__init__(*args, **kwargs)
         self.units = {unit.pk: unit for unit in units}
-        paths = name_paths(self.units.values())
+        paths = name_paths(self.units.values()) if paths is None else paths
         self.fields["unit"].choices = [
             ("", _("Choose a community or street")),
             *((pk, paths[pk]) for pk in self.units),
@@ -364,7 +370,8 @@ def review_trail(page) -> list[dict]:
         .order_by("finished_at", "pk")
     )
     states = list(states)
-    unit_tasks = UnitReviewTask.objects.in_bulk({s.task_id for s in states})
+    unit_tasks = UnitReviewTask.objects.in_bulk({s.task_id for s in states}) if states else {}
+    reviewing = {}  # task id → unit: the same for every state of one task
     trail, seen = [], set()
     for state in states:
         # Editing during review copies approved steps onto the new revision: show them once.
@@ -372,8 +379,10 @@ def review_trail(page) -> list[dict]:
         if key in seen:
             continue
         seen.add(key)
-        task = unit_tasks.get(state.task_id)
-        unit = task.reviewing_unit(page) if task is not None else None
+        if state.task_id not in reviewing:
+            task = unit_tasks.get(state.task_id)
+            reviewing[state.task_id] = task.reviewing_unit(page) if task is not None else None
+        unit = reviewing[state.task_id]
         approved = state.status == TaskState.STATUS_APPROVED
         trail.append(
             {
@@ -389,12 +398,85 @@ def review_trail(page) -> list[dict]:
     return trail
 
 
-def related(page: CasePage) -> list:
+def _case_parts(page: CasePage, request) -> dict:
+    """What a case page shows that costs queries but changes only when something is published:
+    the tags, the casebook's link and the related cases (ranked in Python).
+
+    The units whose name paths are needed are left in (`unit`): `case_context` finds their
+    paths together with the reports' and the form's, in one query.
+    """
+    cases = []
     try:
         from .search import related_cases
     except ImportError:
-        return []
-    return _with_unit_paths(related_cases(page, limit=RELATED))
+        pass
+    else:
+        cases = related_cases(page, limit=RELATED)
+    casebook = CasebookPage.objects.live().first()
+    return {
+        "unit": page.unit,
+        "tags": [{"name": tag.name} for tag in page.tags.all()],
+        "casebook": _link(casebook, request),
+        "related_cases": [
+            {
+                "title": case.title,
+                "url": case.get_url(request),
+                "category": case.category.name,
+                "unit": case.unit,
+                "year": case.year,
+            }
+            for case in cases
+        ],
+    }
+
+
+def _link(page, request) -> dict | None:
+    return {"title": page.title, "url": page.get_url(request)} if page is not None else None
+
+
+def _parts_units(parts: dict) -> list:
+    return [parts["unit"], *(case["unit"] for case in parts["related_cases"])]
+
+
+def _with_paths(parts: dict, paths: dict[int, str]) -> dict:
+    """`parts` as the page shows and the cache keeps them: units replaced by their paths."""
+    unit = parts.pop("unit")
+    parts["unit_path"] = paths.get(unit.pk, "") if unit is not None else ""
+    for case in parts["related_cases"]:
+        unit = case.pop("unit")
+        case["unit_path"] = paths.get(unit.pk, "") if unit is not None else ""
+    return parts
+
+
+def _case_parts_key(page: CasePage) -> str:
+    published = page.last_published_at.timestamp() if page.last_published_at else ""
+    # The generation moves on whenever anything in the casebook is published, moved or deleted,
+    # or a unit is renamed (cms.casebook_cache).
+    generation = casebook_cache.generation()
+    parts = (page.pk, page.live_revision_id, published, get_language(), generation)
+    return "cms.casebook.case:" + ":".join(str(part) for part in parts)
+
+
+def _learning_counts(page: CasePage, user) -> dict:
+    """Useful marks, bookmarks and reports of the case, the user's own marks, and whether it
+    has ever been through a review workflow: one query."""
+
+    def count(model):
+        rows = model.objects.filter(case=OuterRef("pk")).order_by().values("case")
+        return Coalesce(Subquery(rows.annotate(n=Count("pk")).values("n")), 0)
+
+    def mine(model):
+        return Exists(model.objects.filter(case=OuterRef("pk"), user=user))
+
+    fields = {
+        "useful_count": count(UsefulMark),
+        "bookmark_count": count(Bookmark),
+        "reports_total": count(ApplicationReport),
+        "reviewed": Exists(WorkflowState.objects.for_instance(page)),
+    }
+    if user.is_authenticated:
+        fields.update(bookmarked=mine(Bookmark), marked_useful=mine(UsefulMark))
+    return CasePage.objects.filter(pk=page.pk).values(**fields).get()
 
 
 def case_context(page: CasePage, request) -> dict:
@@ -402,8 +484,8 @@ def case_context(page: CasePage, request) -> dict:
     counted = count_view(page, request)
     difficulties, solution_count = _difficulties(page)
     context = {
-        "unit_path": name_paths([page.unit]).get(page.unit_id, "") if page.unit_id else "",
-        "tags": list(page.tags.all()) if page.pk else [],
+        "unit_path": "",
+        "tags": [],
         "background_html": clean_html(page.background),
         "measures_html": clean_html(page.measures),
         "lessons_html": clean_html(page.lessons),
@@ -417,7 +499,8 @@ def case_context(page: CasePage, request) -> dict:
         "result_groups": _results(page),
         "view_count": page.view_count + (1 if counted else 0),
         "search_url": search_url(),
-        "casebook": CasebookPage.objects.live().first(),
+        "casebook": None,
+        "breadcrumbs": [],
         "bookmarked": False,
         "marked_useful": False,
         "useful_count": 0,
@@ -429,26 +512,46 @@ def case_context(page: CasePage, request) -> dict:
         "related_cases": [],
     }
     if not page.pk:  # a preview of a case not yet saved
+        context.update(
+            unit_path=name_paths([page.unit]).get(page.unit_id, "") if page.unit_id else "",
+            casebook=_link(CasebookPage.objects.live().first(), request),
+        )
         return context
-    reports = list(page.applications.select_related("unit", "user")[:REPORTS_SHOWN])
-    paths = name_paths({r.unit_id: r.unit for r in reports}.values())
+    # A preview shows the draft: never the cached parts of the live page, never cached.
+    preview = getattr(request, "is_preview", False)
+    key = None if preview else _case_parts_key(page)
+    parts = cache.get(key) if key else None
+    fresh = parts is None
+    if fresh:
+        parts = _case_parts(page, request)
+    counts = _learning_counts(page, user)
+    reviewed = counts.pop("reviewed")
+    reports = (
+        list(page.applications.select_related("unit", "user")[:REPORTS_SHOWN])
+        if counts["reports_total"]
+        else []
+    )
+    units = report_units(user)
+    # Every unit path the page shows, in one query.
+    shown = [*(r.unit for r in reports), *units, *(_parts_units(parts) if fresh else ())]
+    paths = name_paths({u.pk: u for u in shown if u is not None}.values())
+    if fresh:
+        parts = _with_paths(parts, paths)
+        if key:
+            cache.set(key, parts, CASE_PARTS_SECONDS)
     for report in reports:
         report.unit_path = paths.get(report.unit_id, report.unit.name)
         report.author = _person(report.user)
+    context.update(parts)
+    context.update(counts)
     context.update(
-        useful_count=page.useful_marks.count(),
-        bookmark_count=page.bookmarks.count(),
+        # Breadcrumbs below the home page: the sections the case is published in.
+        breadcrumbs=pagetree.trail(page, from_depth=3),
         reports=reports,
-        reports_total=page.applications.count() if len(reports) == REPORTS_SHOWN else len(reports),
-        review_trail=review_trail(page),
-        related_cases=related(page),
+        review_trail=review_trail(page) if reviewed else [],
     )
-    if user.is_authenticated:
-        context.update(
-            bookmarked=Bookmark.objects.filter(user=user, case=page).exists(),
-            marked_useful=UsefulMark.objects.filter(user=user, case=page).exists(),
-            report_form=report_form_for(user),
-        )
+    if units:
+        context["report_form"] = ApplicationReportForm(units=units, paths=paths)
     return context
 
 

@@ -5,18 +5,23 @@ casebook list and a search can link to each other.
 """
 
 import re
+from html import escape
 from urllib.parse import urlencode
 
+from django.core.cache import cache
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.safestring import SafeString, mark_safe
 
 from people.models import OrgUnit
 
-from . import search, segment
+from . import casebook_cache, search, segment
 from .booklet_views import may_compile
 from .models import CaseCategory, CasePage
 
 MAX_RESULTS = 50
+# The filters' options are kept this long at most (publishing anything replaces them sooner).
+OPTIONS_SECONDS = 3600
 MAX_GUIDES = 3
 # Tapped from the empty state: the problems most cases are about.
 SUGGESTIONS = ("停车", "充电", "加装电梯", "物业", "业委会", "网格员")
@@ -67,6 +72,38 @@ def _unit_choices() -> list[tuple[OrgUnit, str]]:
     return [(u, "— " * (u.depth - top) + u.name) for u in units]
 
 
+def _filter_options() -> dict:
+    """What the filters offer: categories, units with cases (a city has about a thousand), years.
+
+    The same for every search until something in the casebook is published or a unit renamed,
+    which moves the casebook's generation on (cms.casebook_cache): cached until then.
+    """
+    key = f"cms.search.options:{casebook_cache.generation()}"
+    options = cache.get(key)
+    if options is None:
+        options = {
+            "categories": list(CaseCategory.objects.order_by("sort_order", "name")),
+            "units": [(unit.pk, unit.code, label) for unit, label in _unit_choices()],
+            "years": list(
+                CasePage.objects.live().order_by("-year").values_list("year", flat=True).distinct()
+            ),
+        }
+        cache.set(key, options, OPTIONS_SECONDS)
+    return options
+
+
+def _unit_options(units, chosen: OrgUnit | None) -> SafeString:
+    """The unit <option>s as HTML, built here: the template language would take ~50 µs for each
+    of a city's thousand units."""
+    return mark_safe(  # noqa: S308 (codes and names escaped)
+        "".join(
+            f'<option value="{escape(code)}"{" selected" if chosen and pk == chosen.pk else ""}>'
+            f"{escape(label)}</option>"
+            for pk, code, label in units
+        )
+    )
+
+
 def case_search(request):
     raw_query = request.GET.get("q", "")
     query_text = " ".join(raw_query.split())[: segment.MAX_QUERY_CHARS]
@@ -83,13 +120,8 @@ def case_search(request):
         if results.query and not filtered
         else []
     )
-    categories = [
-        (c, results.by_category.get(c.pk, 0))
-        for c in CaseCategory.objects.order_by("sort_order", "name")
-    ]
-    years = list(
-        CasePage.objects.live().order_by("-year").values_list("year", flat=True).distinct()
-    )
+    options = _filter_options()
+    categories = [(c, results.by_category.get(c.pk, 0)) for c in options["categories"]]
     context = {
         "q": query_text,
         "results": results,
@@ -100,9 +132,9 @@ def case_search(request):
         "categories": categories,
         "show_category_counts": bool(results.query) or filtered,
         "category": category,
-        "units": _unit_choices(),
+        "unit_options": _unit_options(options["units"], unit),
         "unit": unit,
-        "years": years,
+        "years": options["years"],
         "year": year,
         "filtered": filtered,
         "suggestions": SUGGESTIONS,

@@ -116,14 +116,18 @@ def requirement_for(position: str, unit: OrgUnit, year: int) -> HoursRequirement
     )
 
 
-def standing(user, year: int) -> hours_rules.Standing | None:
-    """How a worker stands this year; None when they are not a worker."""
-    profile = WorkerProfile.objects.filter(user=user).select_related("community").first()
+def standing(user, year: int, *, profile=None, totals=None) -> hours_rules.Standing | None:
+    """How a worker stands this year; None when they are not a worker.
+
+    `profile` (with its community) and `totals` (totals_by_category): when the caller has them.
+    """
+    if profile is None:
+        profile = WorkerProfile.objects.filter(user=user).select_related("community").first()
     if profile is None:
         return None
     requirement = requirement_for(profile.position, profile.community, year)
     return hours_rules.standing(
-        totals_by_category(user, year),
+        totals_by_category(user, year) if totals is None else totals,
         requirement.hours if requirement else Decimal(0),
         requirement.min_offline_share if requirement else Decimal(0),
     )

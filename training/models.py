@@ -19,7 +19,7 @@ from wagtail.search import index
 
 from people.models import OrgUnit, WorkerProfile
 
-from . import rules
+from . import pagetree, rules
 from .blocks import LessonBody
 from .forms import TrainingPlanForm
 
@@ -92,6 +92,8 @@ class CoursePage(Page):
     search_fields = [*Page.search_fields, index.SearchField("intro")]
     parent_page_types = ["cms.SectionPage"]
     subpage_types = ["training.LessonPage"]
+    # Loaded with the page when it is served (see training.pagetree.route): the page shows them.
+    route_select_related = ("owner_unit", "exam", "cover")
 
     class Meta:
         verbose_name = _("Course")
@@ -111,11 +113,16 @@ class CoursePage(Page):
     def lessons(self):
         return LessonPage.objects.live().child_of(self).order_by("path")
 
+    def get_view_restrictions(self):
+        return pagetree.view_restrictions(self)
+
     def get_context(self, request, *args, **kwargs):
         from .progress import course_outline
 
         context = super().get_context(request, *args, **kwargs)
         context.update(course_outline(self, request.user))
+        context["breadcrumbs"] = pagetree.trail(self, from_depth=2)
+        context["teachers"] = list(self.teachers.all())
         return context
 
 
@@ -145,6 +152,9 @@ class LessonPage(Page):
             if block.block_type == "video":
                 return block.value["duration_seconds"]
         return None
+
+    def get_view_restrictions(self):
+        return pagetree.view_restrictions(self)
 
     def get_context(self, request, *args, **kwargs):
         from .progress import lesson_state

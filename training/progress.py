@@ -4,14 +4,16 @@ Every page-facing function here runs a fixed number of queries, whatever the num
 lessons, enrolments or workers.
 """
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q, Sum
+from django.db.models import Exists, OuterRef, Q, Sum
 from django.utils import timezone
 
-from . import course_certificates, rules
+from people.models import WorkerProfile
+
+from . import course_certificates, hours, plans, rules
 from .models import (
     CoursePage,
     Enrolment,
@@ -30,18 +32,17 @@ def _exam_passed(user, course: CoursePage) -> bool | None:
 
 
 def course_outline(course: CoursePage, user) -> dict:
-    """Lessons with the user's progress, the enrolment, the exam state: four queries."""
-    lessons = list(course.lessons())
+    """Lessons with the user's progress, the enrolment, the exam state: three queries."""
     if not user.is_authenticated:
         return {
-            "lessons": [{"page": lesson, "done": False} for lesson in lessons],
+            "lessons": [{"page": lesson, "done": False} for lesson in course.lessons()],
             "enrolment": None,
         }
-    done = set(
-        LessonProgress.objects.filter(
-            user=user, lesson__in=lessons, completed_at__isnull=False
-        ).values_list("lesson_id", flat=True)
+    completed = LessonProgress.objects.filter(
+        user=user, lesson=OuterRef("pk"), completed_at__isnull=False
     )
+    lessons = list(course.lessons().annotate(completed_by_user=Exists(completed)))
+    done = {lesson.pk for lesson in lessons if lesson.completed_by_user}
     enrolment = Enrolment.objects.filter(user=user, course=course).first()
     exam_passed = _exam_passed(user, course)
     required = [lesson for lesson in lessons if lesson.required]
@@ -56,19 +57,25 @@ def course_outline(course: CoursePage, user) -> dict:
     }
 
 
+REOPEN_UNRECORDED = timedelta(minutes=5)
+
+
 def lesson_state(lesson: LessonPage, user, *, now=None) -> dict:
     """The user's progress on a lesson they are opening.
 
     Opening starts the clock for the video rule (the first report can claim no more than
-    the time since) and makes this the lesson "continue" returns to.
+    the time since) and makes this the lesson "continue" returns to. Reopening a lesson within
+    REOPEN_UNRECORDED of the last time writes nothing: a write per view was most of the page's
+    time, and "continue" still leads to a lesson opened minutes ago.
     """
     if not user.is_authenticated:
         return {"progress": None}
+    now = now or timezone.now()
     progress, created = LessonProgress.objects.get_or_create(
-        user=user, lesson=lesson, defaults={"last_report_at": now or timezone.now()}
+        user=user, lesson=lesson, defaults={"last_report_at": now}
     )
-    if not created:
-        LessonProgress.objects.filter(pk=progress.pk).update(updated_at=now or timezone.now())
+    if not created and progress.updated_at < now - REOPEN_UNRECORDED:
+        LessonProgress.objects.filter(pk=progress.pk).update(updated_at=now)
     return {"progress": progress, "video_seconds": lesson.video_seconds}
 
 
@@ -193,31 +200,47 @@ def hours_in_year(user, year: int) -> Decimal:
     return total or Decimal("0")
 
 
-def my_learning(user, *, today: date | None = None) -> dict:
-    """我的学习 in a fixed number of queries: what is due, progress per course, hours, continue."""
-    today = today or timezone.localdate()
-    enrolments = list(
-        Enrolment.objects.filter(user=user, course__live=True)
+def learner_enrolments(user) -> list[Enrolment]:
+    """All of the user's enrolments with their courses, each with `exam_passed`: one query."""
+    passed = ExamAttempt.objects.filter(user=user, passed=True, exam_id=OuterRef("course__exam_id"))
+    return list(
+        Enrolment.objects.filter(user=user)
         .select_related("course")
+        .annotate(exam_passed=Exists(passed))
         .order_by("completed_at")
     )
+
+
+def my_learning(
+    user, *, today: date | None = None, enrolments=None, hours_by_category=None
+) -> dict:
+    """我的学习 in a fixed number of queries: what is due, progress per course, hours, continue.
+
+    `enrolments` (learner_enrolments) and `hours_by_category` (this year's, hours'
+    totals_by_category) save their queries when the caller has them.
+    """
+    today = today or timezone.localdate()
+    if enrolments is None:
+        enrolments = learner_enrolments(user)
+    enrolments = [e for e in enrolments if e.course.live]
     courses = [e.course for e in enrolments]
     lesson_filter = Q(pk__in=[])
     for course in courses:
         lesson_filter |= Q(path__startswith=course.path, depth=course.depth + 1)
-    lessons = list(LessonPage.objects.live().filter(lesson_filter).values("pk", "path", "required"))
-    done = set(
-        LessonProgress.objects.filter(
-            user=user,
-            completed_at__isnull=False,
-            lesson_id__in=[lesson["pk"] for lesson in lessons],
-        ).values_list("lesson_id", flat=True)
+    completed = LessonProgress.objects.filter(
+        user=user, lesson=OuterRef("pk"), completed_at__isnull=False
     )
-    passed_exams = set(
-        ExamAttempt.objects.filter(
-            user=user, passed=True, exam_id__in=[c.exam_id for c in courses if c.exam_id]
-        ).values_list("exam_id", flat=True)
+    lessons = (
+        list(
+            LessonPage.objects.live()
+            .filter(lesson_filter)
+            .annotate(done=Exists(completed))
+            .values("pk", "path", "required", "done")
+        )
+        if courses
+        else []
     )
+    done = {lesson["pk"] for lesson in lessons if lesson["done"]}
     rows = []
     for enrolment in enrolments:
         course = enrolment.course
@@ -228,8 +251,8 @@ def my_learning(user, *, today: date | None = None) -> dict:
         ]
         # As on the course page, a final exam counts as one more step.
         steps = len(required) + bool(course.exam_id)
-        steps_done = sum(1 for lesson in required if lesson["pk"] in done) + (
-            course.exam_id in passed_exams
+        steps_done = sum(1 for lesson in required if lesson["pk"] in done) + bool(
+            course.exam_id and enrolment.exam_passed
         )
         rows.append(
             {
@@ -259,7 +282,33 @@ def my_learning(user, *, today: date | None = None) -> dict:
     )
     return {
         "rows": rows,
-        "hours_this_year": hours_in_year(user, today.year),
+        "hours_this_year": (
+            hours_in_year(user, today.year)
+            if hours_by_category is None
+            else sum(hours_by_category.values(), Decimal("0"))
+        ),
         "continue_lesson": last.lesson if last else None,
         "year": today.year,
+    }
+
+
+def learner_home(user, *, today: date | None = None) -> dict:
+    """What 我的 shows of training, in a fixed number of queries whatever the data: the
+    profile, the plans' items (two), the enrolments (enrolling in newly required courses
+    first), lessons done, "continue", this year's hours and their requirement."""
+    today = today or timezone.localdate()
+    profile = WorkerProfile.objects.filter(user=user).select_related("community").first()
+    # Required courses reach workers through plans; enrol lazily so new workers see them too.
+    items = plans.items_for(user, profile=profile) if profile is not None else {}
+    enrolments = learner_enrolments(user)
+    if plans.ensure_enrolments(user, items=items, enrolments=enrolments):
+        enrolments = learner_enrolments(user)
+    totals = hours.totals_by_category(user, today.year)
+    return {
+        "profile": profile,
+        "learning": my_learning(user, today=today, enrolments=enrolments, hours_by_category=totals),
+        "standing": (
+            hours.standing(user, today.year, profile=profile, totals=totals) if profile else None
+        ),
+        "electives": plans.electives_among(items, {e.course_id for e in enrolments}),
     }

@@ -14,6 +14,7 @@ from wagtail.snippets.models import register_snippet
 
 from people import levels
 from people.models import OrgUnit, Role
+from training import pagetree
 
 from ..blocks import RICH, DifficultyBlock, MediaBlock, QuestionAnswerBlock, ResultsBlock
 
@@ -127,6 +128,8 @@ class CasePage(SearchableMixin, Page):  # noqa: DJ008 (Page gives __str__)
     search_fields = [*Page.search_fields, index.SearchField("summary")]
     parent_page_types = ["cms.SectionPage"]
     subpage_types = []
+    # Loaded with the page when it is served (see training.pagetree.route): the page shows them.
+    route_select_related = ("category", "unit")
 
     class Meta:
         verbose_name = _("Case")
@@ -138,6 +141,9 @@ class CasePage(SearchableMixin, Page):  # noqa: DJ008 (Page gives __str__)
         if unit is not None:
             self.unit = unit
         super().save(*args, **kwargs)
+
+    def get_view_restrictions(self):
+        return pagetree.view_restrictions(self)
 
     def get_context(self, request, *args, **kwargs):
         from ..casebook import case_context

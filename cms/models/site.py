@@ -4,6 +4,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from training import pagetree
 from training.models import CoursePage
 
 from .casebook import CasePage
@@ -26,6 +27,13 @@ class HomePage(Page):
 
     class Meta:
         verbose_name = _("Home page")
+
+    def route(self, request, path_components):
+        # The site's root: find the page the whole path names at once, not level by level.
+        return pagetree.route(self, request, path_components)
+
+    def get_view_restrictions(self):
+        return pagetree.view_restrictions(self)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -371,3 +371,25 @@ def test_a_refused_report_does_not_move_the_resume_position(world, worker):
         worker, lesson, [(10, 100)], 100, now=start + timedelta(seconds=12)
     )
     assert state.position == 10
+
+
+def test_reopening_a_lesson_within_minutes_writes_nothing_but_later_it_leads_continue_again(
+    world, worker
+):
+    _, sections = world
+    course = make_course(sections["TD1S1"], lessons=2)
+    first, second = course.lessons()
+    start = timezone.now()
+    progress.lesson_state(first, worker, now=start)
+    progress.lesson_state(second, worker, now=start + timedelta(minutes=1))
+    row = LessonProgress.objects.get(user=worker, lesson=first)
+    stamp = row.updated_at
+
+    progress.lesson_state(first, worker, now=start + timedelta(minutes=2))
+    assert LessonProgress.objects.get(pk=row.pk).updated_at == stamp  # nothing written
+
+    later = start + progress.REOPEN_UNRECORDED + timedelta(minutes=1)
+    progress.lesson_state(first, worker, now=later)
+    assert LessonProgress.objects.get(pk=row.pk).updated_at == later
+    latest = LessonProgress.objects.filter(user=worker).order_by("-updated_at").first()
+    assert latest.lesson_id == first.pk  # "continue" leads to it again
