@@ -3,10 +3,12 @@
 import io
 
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
@@ -14,6 +16,7 @@ from people.audit import record
 from people.downloads import xlsx_download
 from people.models import AuditEvent, OrgUnit
 from people.scope import scope_of
+from training import aggregates
 
 from . import charts, dashboards
 
@@ -64,16 +67,32 @@ def _charts(board: dashboards.Dashboard) -> dict:
     }
 
 
+def _cached_charts(board: dashboards.Dashboard, as_of) -> dict:
+    """The charts drawn once per unit, figures and language (pygal takes ~10 ms a chart)."""
+    key = aggregates.cache_key(
+        "dashboard-charts", board.unit.pk, board.year, get_language(), as_of.timestamp()
+    )
+    drawn = cache.get(key)
+    if drawn is None:
+        drawn = _charts(board)
+        cache.set(key, drawn, timeout=int(aggregates.STALE_LIMIT.total_seconds()))
+    return drawn
+
+
 @login_required
 def dashboard(request):
     unit, scope = _chosen_unit(request)
-    board = dashboards.build(unit, timezone.localdate().year)
+    # The figures come from the cache, kept current in the background (training.aggregates).
+    served = dashboards.cached_figures(timezone.localdate().year)
+    board = dashboards.board(unit, served.value)
     trail = [a for a in unit.get_ancestors() if scope.contains(a)]
     context = {
         "board": board,
         "unit": unit,
         "trail": trail,
-        "charts": _charts(board),
+        "charts": _cached_charts(board, served.as_of),
+        "as_of": served.as_of,
+        "refreshing": served.refreshing,
     }
     return render(request, "cms/dashboard/dashboard.html", context)
 

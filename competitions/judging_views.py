@@ -6,17 +6,23 @@ only once the stage is decoded. Services in `judging` and `paper` decide; these 
 and turn their refusals into messages (pages) or status codes (the API).
 """
 
+import hashlib
 import json
 import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import escape
 from django.utils.http import content_disposition_header
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,7 +31,15 @@ from people.models import User
 from . import judging, paper
 from .access import is_chief_judge
 from .judging import CONFLICT_CODES, plain
-from .models import Appearance, Assignment, Room, ScoreChange, ScoreSheet, Stage
+from .models import (
+    Appearance,
+    Assignment,
+    Room,
+    ScenarioPage,
+    ScoreChange,
+    ScoreSheet,
+    Stage,
+)
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -110,36 +124,126 @@ def _last_reasons(sheets) -> dict[int, str]:
     return reasons
 
 
-def _judge_items(stage: Stage, judge, criteria: list[dict]) -> list[dict]:
-    assignments = (
+# Stand-ins in a criterion drawn once, replaced per contestant (see _criterion_fields).
+_PK, _VALUE = "__appearance_pk__", "__criterion_value__"
+DRAWN_CRITERIA_SECONDS = 24 * 3600
+
+
+def _drawn_criteria(criteria: list[dict], readonly: bool) -> list[tuple[str, str]]:
+    """[(criterion code, its inputs as HTML with stand-ins)], drawn once per rubric, state and
+    language and then kept in the cache (the key is the rubric's content)."""
+    digest = hashlib.sha256(repr(criteria).encode()).hexdigest()[:24]
+    key = f"zm:judge-criteria:v1:{get_language()}:{int(readonly)}:{digest}"
+    drawn = cache.get(key)
+    if drawn is None:
+        drawn = [
+            (
+                c["code"],
+                render_to_string(
+                    "competitions/judging/criterion.html",
+                    {"f": c, "pk": _PK, "value": _VALUE, "readonly": readonly},
+                ),
+            )
+            for c in criteria
+        ]
+        cache.set(key, drawn, timeout=DRAWN_CRITERIA_SECONDS)
+    return drawn
+
+
+def _criterion_fields(criteria: list[dict], is_open: bool):
+    """A function (appearance id, values, locked) → the inputs of every criterion, as HTML.
+
+    A judge may have 30 contestants and 8 criteria: drawing 240 inputs with the template
+    costs over 100 ms. Each criterion is drawn once per state (open or read-only) with
+    stand-ins for the contestant's id and score, which are then put in per contestant.
+    """
+
+    drawn = {}
+
+    def fields(appearance_id: int, values: dict, locked: bool) -> str:
+        readonly = locked or not is_open
+        if readonly not in drawn:
+            drawn[readonly] = _drawn_criteria(criteria, readonly)
+        pk = str(appearance_id)
+        return mark_safe(  # noqa: S308 (drawn by the template; the score is escaped here)
+            "".join(
+                html.replace(_PK, pk).replace(_VALUE, escape(values.get(code, "")))
+                for code, html in drawn[readonly]
+            )
+        )
+
+    return fields
+
+
+def _card_urls(appearances: list[dict]) -> dict[int, str]:
+    """The live scenario cards' links, worked out once per card and language and cached (the
+    key holds the card's place in the page tree, so a card that moves gets a new one)."""
+    language = get_language()
+    keys = {
+        f"zm:card-url:v1:{language}:{a['card_id']}:{a['card_path']}": a["card_id"]
+        for a in appearances
+        if a["card_id"] and a["card_live"]
+    }
+    urls = {keys[key]: url for key, url in cache.get_many(keys).items()}
+    missing = set(keys.values()) - set(urls)
+    if missing:
+        for card in ScenarioPage.objects.filter(pk__in=missing).only("url_path"):
+            urls[card.pk] = card.url
+        cache.set_many({key: urls[pk] for key, pk in keys.items() if pk in missing})
+    return urls
+
+
+def _judge_items(stage: Stage, judge, criteria: list[dict], is_open: bool) -> list[dict]:
+    # Plain rows, not models: a card is a whole page (brief, task, rubric) and a judge has
+    # dozens of contestants; the page shows codes, the card's title and the room.
+    appearances = list(
         Assignment.objects.filter(appearance__stage=stage, judge=judge)
-        .select_related("appearance__card", "appearance__room")
         .order_by("appearance__order")
+        .values(
+            pk=F("appearance_id"),
+            order=F("appearance__order"),
+            blind_code=F("appearance__blind_code"),
+            card_id=F("appearance__card_id"),
+            card_title=F("appearance__card__title"),
+            card_path=F("appearance__card__url_path"),
+            card_live=F("appearance__card__live"),
+            room_name=F("appearance__room__name"),
+        )
     )
     sheets = {
         s.appearance_id: s for s in ScoreSheet.objects.filter(appearance__stage=stage, judge=judge)
     }
     reasons = _last_reasons(sheets.values())
+    fields = _criterion_fields(criteria, is_open)
+    card_urls = _card_urls(appearances)
     items = []
-    for assignment in assignments:
-        appearance = assignment.appearance
-        sheet = sheets.get(appearance.pk)
+    for appearance in appearances:
+        sheet = sheets.get(appearance["pk"])
         state = sheet.status if sheet else "new"
-        values = sheet.values if sheet else {}
+        locked = state in (ScoreSheet.Status.SUBMITTED, ScoreSheet.Status.ENTERED)
         items.append(
             {
                 "appearance": appearance,
+                "card_url": card_urls.get(appearance["card_id"]),
                 "sheet": sheet,
                 "state": state,
-                "locked": state in (ScoreSheet.Status.SUBMITTED, ScoreSheet.Status.ENTERED),
+                "locked": locked,
                 "reason": reasons.get(sheet.pk, "") if sheet else "",
                 "total_text": plain(sheet.total) if sheet else "0",
                 # For the form without JavaScript: a double post is recognised as one.
                 "fallback_id": uuid.uuid4(),
-                "fields": [{**c, "value": values.get(c["code"], "")} for c in criteria],
+                "fields_html": fields(appearance["pk"], sheet.values if sheet else {}, locked),
             }
         )
     return items
+
+
+def _on_panel(stage: Stage, user) -> bool:
+    """Seated in one of the stage's rooms, or assigned a contestant in it."""
+    return (
+        stage.rooms.filter(judges=user).exists()
+        or Assignment.objects.filter(appearance__stage=stage, judge=user).exists()
+    )
 
 
 @login_required
@@ -148,13 +252,16 @@ def judge_stage(request, pk):
     """The scoring page: the judge's contestants in order, one input per criterion."""
     stage = _stage(pk)
     user = request.user
-    seated = stage.rooms.filter(judges=user).exists()
-    if not seated and not Assignment.objects.filter(appearance__stage=stage, judge=user).exists():
-        raise Http404
     if request.method == "POST":
+        if not _on_panel(stage, user):
+            raise Http404
         return _submit_form(request, stage)
     criteria = _criteria_data(stage)
-    items = _judge_items(stage, user, criteria)
+    is_open = stage.status == Stage.Status.OPEN
+    items = _judge_items(stage, user, criteria, is_open)
+    # Someone with contestants is on the panel; without, only if seated in a room.
+    if not items and not stage.rooms.filter(judges=user).exists():
+        raise Http404
     return render(
         request,
         "competitions/judging/stage.html",
@@ -163,7 +270,7 @@ def judge_stage(request, pk):
             "competition": stage.round.competition,
             "items": items,
             "criteria": criteria,
-            "is_open": stage.status == Stage.Status.OPEN,
+            "is_open": is_open,
             "done": sum(1 for i in items if i["state"] == ScoreSheet.Status.SUBMITTED),
         },
     )

@@ -51,6 +51,8 @@ from .models import (
 APPEAL_MIN_LENGTH = 10  # characters: a reason, not a "?"
 EXAM_JUDGE = "exam"
 TEAM_LEVELS = ("street", "district")
+# The published files of a result: large, read only for downloads and recomputation.
+FILE_FIELDS = ("scores_csv", "rules_json", "ranking_csv")
 
 
 def contestant_number(registration_id: int) -> str:
@@ -276,8 +278,10 @@ def undecoded_stages(round_: Round) -> list[Stage]:
 
 
 def current_result(round_: Round) -> RoundResult | None:
-    """The version in force: on notice or final (superseded ones are history)."""
-    return round_.results.exclude(status=RoundResult.Status.SUPERSEDED).order_by("-version").first()
+    """The version in force: on notice or final (superseded ones are history). Its files are
+    read when asked for (megabytes at a thousand contestants)."""
+    versions = round_.results.exclude(status=RoundResult.Status.SUPERSEDED).defer(*FILE_FIELDS)
+    return versions.order_by("-version").first()
 
 
 def scores_csv_text(frame: pd.DataFrame) -> str:

@@ -5,17 +5,22 @@ Published results are a public notice: names, units, scores and awards are shown
 phone numbers and ID numbers never are. Everything else asks `competitions.access`.
 """
 
+import hashlib
 import io
 import zipfile
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -32,6 +37,7 @@ DOWNLOADS = {
 }
 SCOREBOARD_ROWS = 100  # a big screen shows the head of the table; the rest is on the result page
 SCOREBOARD_SECONDS = 10
+RESULT_TABLES_SECONDS = 24 * 3600
 
 
 def _error_text(error: ValidationError) -> str:
@@ -99,9 +105,34 @@ def _managed_competitions(user) -> list[dict]:
     return managed
 
 
+def _ranking_html(result: RoundResult, columns: list[dict]) -> str:
+    """The ranking and team tables, drawn once per published version and language.
+
+    A published version never changes (its fingerprint covers the files it was computed
+    from), and a thousand rows take longer to draw than the rest of the page.
+    """
+    names = "|".join(column["name"] for column in columns)
+    digest = hashlib.sha256(names.encode()).hexdigest()[:16]
+    key = f"zm:result-tables:v1:{result.pk}:{result.sha256}:{get_language()}:{digest}"
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(
+            "competitions/results/ranking.html",
+            {
+                "columns": columns,
+                "rows": _rows_with_scores(result.ranking, columns),
+                "teams": results.team_rankings(result),
+            },
+        )
+        cache.set(key, html, timeout=RESULT_TABLES_SECONDS)
+    return mark_safe(html)  # noqa: S308 (rendered by our own autoescaping template)
+
+
 @require_GET
 def result_detail(request, pk):
-    result = get_object_or_404(RoundResult.objects.select_related("round__competition"), pk=pk)
+    published = RoundResult.objects.select_related("round__competition")
+    # The files and the ranking are large; the ranking is read only to draw the tables once.
+    result = get_object_or_404(published.defer(*results.FILE_FIELDS, "ranking"), pk=pk)
     round_ = result.round
     competition = round_.competition
     columns = _stage_columns(round_)
@@ -111,8 +142,7 @@ def result_detail(request, pk):
         "round": round_,
         "competition": competition,
         "columns": columns,
-        "rows": _rows_with_scores(result.ranking, columns),
-        "teams": results.team_rankings(result),
+        "ranking_html": _ranking_html(result, columns),
         "current": results.current_result(round_),
         "deadline": _deadline(result),
         "window_open": results.appeal_window_open(result),

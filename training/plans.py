@@ -5,7 +5,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from people.models import OrgUnit, WorkerProfile
@@ -21,28 +21,32 @@ def plans_reaching(community: OrgUnit):
     )
 
 
-def items_for(user) -> dict[int, dict]:
-    """course id → {"required", "deadline", "plan"} from every plan that reaches `user`.
+def items_for(user, *, profile=None) -> dict[int, dict]:
+    """course id → {"required", "deadline", "plan", "course"} from every plan that reaches `user`.
 
     Required anywhere wins: a lower unit may add items but cannot make an inherited required
-    course optional. Of several deadlines, the earliest counts.
+    course optional. Of several deadlines, the earliest counts. `profile`: the user's
+    WorkerProfile with its community, when the caller has loaded it already.
     """
-    profile = WorkerProfile.objects.filter(user=user).select_related("community").first()
+    if profile is None:
+        profile = WorkerProfile.objects.filter(user=user).select_related("community").first()
     if profile is None:
         return {}
-    nominated = set(Nomination.objects.filter(user=user).values_list("plan_id", flat=True))
-    items = PlanItem.objects.filter(plan__in=plans_reaching(profile.community)).select_related(
-        "plan", "course"
+    items = (
+        PlanItem.objects.filter(plan__in=plans_reaching(profile.community))
+        .select_related("plan", "course")
+        .annotate(nominated=Exists(Nomination.objects.filter(user=user, plan=OuterRef("plan"))))
     )
     result: dict[int, dict] = {}
     for item in items.order_by("plan__owner_unit__path", "sort_order"):
         plan = item.plan
-        if plan.audience == TrainingPlan.Audience.NOMINATED and plan.pk not in nominated:
+        if plan.audience == TrainingPlan.Audience.NOMINATED and not item.nominated:
             continue
         if not _for_position(item.course, profile.position):
             continue
         entry = result.setdefault(
-            item.course_id, {"required": False, "deadline": None, "plan": plan}
+            item.course_id,
+            {"required": False, "deadline": None, "plan": plan, "course": item.course},
         )
         if item.required:
             if not entry["required"]:
@@ -53,36 +57,48 @@ def items_for(user) -> dict[int, dict]:
     return result
 
 
-@transaction.atomic
-def ensure_enrolments(user) -> None:
-    """Enrol `user` in every required course that reaches them (idempotent, few queries)."""
-    required = {cid: e for cid, e in items_for(user).items() if e["required"]}
+def ensure_enrolments(user, *, items=None, enrolments=None) -> bool:
+    """Enrol `user` in every required course that reaches them (idempotent, few queries).
+
+    `items` (items_for) and `enrolments` (all of the user's) save the queries when the caller
+    has them. Returns whether anything was written; nothing to write opens no transaction.
+    """
+    items = items_for(user) if items is None else items
+    required = {cid: e for cid, e in items.items() if e["required"]}
     if not required:
-        return
-    existing = {
-        e.course_id: e for e in Enrolment.objects.filter(user=user, course_id__in=list(required))
-    }
-    Enrolment.objects.bulk_create(
-        [
-            Enrolment(
-                user=user,
-                course_id=cid,
-                plan=e["plan"],
-                source=Enrolment.Source.PLAN,
-                required=True,
-                deadline=e["deadline"],
-            )
-            for cid, e in required.items()
-            if cid not in existing
-        ],
-        ignore_conflicts=True,
-    )
+        return False
+    if enrolments is None:
+        enrolments = Enrolment.objects.filter(user=user, course_id__in=list(required))
+    existing = {e.course_id: e for e in enrolments if e.course_id in required}
+    missing = [cid for cid in required if cid not in existing]
     # A course the worker chose freely may since have become required.
-    for cid, enrolment in existing.items():
-        if not enrolment.required or enrolment.deadline != required[cid]["deadline"]:
+    changed = [
+        enrolment
+        for cid, enrolment in existing.items()
+        if not enrolment.required or enrolment.deadline != required[cid]["deadline"]
+    ]
+    if not missing and not changed:
+        return False
+    with transaction.atomic():
+        Enrolment.objects.bulk_create(
+            [
+                Enrolment(
+                    user=user,
+                    course_id=cid,
+                    plan=required[cid]["plan"],
+                    source=Enrolment.Source.PLAN,
+                    required=True,
+                    deadline=required[cid]["deadline"],
+                )
+                for cid in missing
+            ],
+            ignore_conflicts=True,
+        )
+        for enrolment in changed:
             enrolment.required = True
-            enrolment.deadline = required[cid]["deadline"]
+            enrolment.deadline = required[enrolment.course_id]["deadline"]
             enrolment.save(update_fields=["required", "deadline"])
+    return True
 
 
 def _for_position(course: CoursePage, position: str) -> bool:
@@ -206,3 +222,13 @@ def electives_for(user, *, today: date | None = None):
     enrolled = set(Enrolment.objects.filter(user=user).values_list("course_id", flat=True))
     ids = [cid for cid, e in items.items() if not e["required"] and cid not in enrolled]
     return CoursePage.objects.live().filter(Q(pk__in=ids))
+
+
+def electives_among(items: dict[int, dict], enrolled) -> list[CoursePage]:
+    """electives_for from items_for's answer and the enrolled course ids: no query."""
+    courses = [
+        e["course"]
+        for cid, e in items.items()
+        if not e["required"] and cid not in enrolled and e["course"].live
+    ]
+    return sorted(courses, key=lambda course: course.path)

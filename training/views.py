@@ -1,6 +1,5 @@
 """Worker-facing learning actions and the admins' plan progress pages."""
 
-import io
 import json
 
 from django.contrib import messages
@@ -8,16 +7,16 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
-from openpyxl import Workbook
 
 from people.audit import record
 from people.downloads import xlsx_download
 from people.models import AuditEvent, OrgUnit, User, WorkerProfile
 from people.scope import scope_of
 
-from . import plans, progress, rollup
+from . import plans, progress, rollup, xlsx_writer
 from .models import CoursePage, LessonPage, Tier, TrainingPlan
 
 MAX_INTERVALS = 50
@@ -115,46 +114,72 @@ def plan_progress(request, pk):
     plan, scope = _managed_plan(request, pk)
     unit = _drill_unit(request, plan, scope)
     is_community = unit.level == OrgUnit.Level.COMMUNITY
+    # The counts come from the cache, kept current in the background (training.aggregates).
+    served = rollup.cached_completion(plan)
     context = {
         "plan": plan,
         "unit": unit,
         "trail": [a for a in unit.get_ancestors() if a.path.startswith(plan.owner_unit.path)],
-        "totals": rollup.totals(plan, scope),
-        "rows": [] if is_community else rollup.children_progress(plan, unit, scope),
+        "totals": rollup.totals(plan, scope, served.value),
+        "as_of": served.as_of,
+        "refreshing": served.refreshing,
+        "rows": [] if is_community else rollup.children_progress(plan, unit, scope, served.value),
         "people": rollup.people_progress(plan, unit, scope) if is_community else [],
         "items": plan.items.select_related("course"),
     }
     return render(request, "training/plan_progress.html", context)
 
 
+def _place_rows(plan, unit, scope):
+    """The detail sheet: one row per required course place under `unit` (workers × courses)."""
+    yield [_("Community"), _("Real name"), _("Position"), _("Course"), _("Completed on")]
+    communities = OrgUnit.name_paths()
+    courses = dict(plan.items.values_list("course_id", "course__title"))
+    positions = {code: str(label) for code, label in WorkerProfile.Position.choices}
+    zone = timezone.get_current_timezone()
+    for community, name, position, course, completed in rollup.enrolment_rows(plan, unit, scope):
+        yield [
+            communities.get(community, ""),
+            name,
+            positions.get(position, position),
+            courses.get(course, ""),
+            completed.astimezone(zone).date() if completed else None,
+        ]
+
+
+def _summary_rows(plan, unit, scope) -> tuple[list[list], int]:
+    """The first sheet (child units, or a community's people) and how many rows of figures."""
+    # An export counts afresh (not from the cache): it holds what the database holds now.
+    rows = [[_("Unit"), _("Required course places"), _("Completed"), _("Completion (%)")]]
+    units = rollup.children_progress(plan, unit, scope)
+    rows += [[row["unit"].name, row["total"], row["done"], row["percent"]] for row in units]
+    people = []
+    if unit.level == OrgUnit.Level.COMMUNITY:
+        people = rollup.people_progress(plan, unit, scope)
+        rows.append([])
+        rows.append([_("Real name"), _("Position"), _("Required courses"), _("Completed")])
+        rows += [[p["user"].real_name, p["position"], p["total"], p["done"]] for p in people]
+    return rows, len(units) + len(people)
+
+
 @login_required
 def plan_progress_export(request, pk):
     plan, scope = _managed_plan(request, pk)
     unit = _drill_unit(request, plan, scope)
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = _("Completion")
-    sheet.append([_("Unit"), _("Required course places"), _("Completed"), _("Completion (%)")])
-    count = 0
-    for row in rollup.children_progress(plan, unit, scope):
-        sheet.append([row["unit"].name, row["total"], row["done"], row["percent"]])
-        count += 1
-    if unit.level == OrgUnit.Level.COMMUNITY:
-        sheet.append([])
-        sheet.append([_("Real name"), _("Position"), _("Required courses"), _("Completed")])
-        for row in rollup.people_progress(plan, unit, scope):
-            sheet.append([row["user"].real_name, row["position"], row["total"], row["done"]])
-            count += 1
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    summary, count = _summary_rows(plan, unit, scope)
+    places = list(_place_rows(plan, unit, scope))
+    # 100,000 rows and more: a plain writer, ten times quicker than openpyxl.
+    content = xlsx_writer.workbook(
+        [(_("Completion"), summary), (_("Required course places"), places)]
+    )
     record(
         request.user,
         AuditEvent.Action.EXPORT,
         _("Plan progress: %(plan)s") % {"plan": plan.title},
         scope=scope,
-        count=count,
+        count=count + len(places) - 1,
     )
-    return xlsx_download(buffer.getvalue(), f"plan-{plan.pk}-{unit.code}")
+    return xlsx_download(content, f"plan-{plan.pk}-{unit.code}")
 
 
 @login_required

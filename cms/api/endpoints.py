@@ -1,6 +1,7 @@
 """The endpoints of /api/v1/: read-only lists, each within the calling client's scope, paginated,
 each in a fixed number of queries however many rows there are."""
 
+from django.db.models import Count, Exists, Max, OuterRef
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -173,11 +174,38 @@ def units(
 
 
 def _profiles(scope: Scope):
-    return (
-        scope.filter(WorkerProfile.objects.all(), via="community")
+    return scope.filter(WorkerProfile.objects.all(), via="community")
+
+
+def _profile_page(profiles, paging: schemas.Paging) -> tuple[list, int]:
+    """One page of `profiles` by community path, then user, and the count of all.
+
+    Sorting 50,000 workers for every page costs more than the page: the workers per
+    community are counted first (a few hundred rows, in path order), then only the
+    communities the page spans are read.
+    """
+    # Grouped by id only (a hash aggregate), sorted by path here: grouped by path,
+    # PostgreSQL sorts all the workers first.
+    per_community = sorted(
+        profiles.order_by()
+        .values("community_id")
+        .annotate(n=Count("id"), path=Max("community__path"))
+        .values_list("path", "community_id", "n")
+    )
+    wanted = _slice(paging)
+    spanned, before, seen = [], 0, 0
+    for _path, community_id, n in per_community:
+        if seen + n > wanted.start and seen < wanted.stop:
+            before = before if spanned else seen
+            spanned.append(community_id)
+        seen += n
+    rows = (
+        profiles.filter(community_id__in=spanned)
         .select_related("user", "community")
         .order_by("community__path", "user_id")
     )
+    start = wanted.start - before
+    return (list(rows[start : start + paging.page_size]) if spanned else []), seen
 
 
 @api.get(
@@ -193,7 +221,7 @@ def workers(
     queryset = _profiles(_scope(request, filters.unit))
     if filters.position:
         queryset = queryset.filter(position=filters.position)
-    rows, count = _page_of(queryset, paging)
+    rows, count = _profile_page(queryset, paging)
     full = request.auth.sees_personal_data
     results = [
         {
@@ -224,7 +252,7 @@ def hours(
 ):
     """Each worker's learning hours for the year by category, against the yearly requirement."""
     year = _year(filters.year)
-    rows, count = _page_of(_profiles(_scope(request, filters.unit)), paging)
+    rows, count = _profile_page(_profiles(_scope(request, filters.unit)), paging)
     standing_of = standings(rows, year)
     results = []
     for profile in rows:
@@ -261,14 +289,20 @@ def completions(
     filters: Query[schemas.YearFilters],
 ):
     """Courses completed in the year by workers in scope."""
-    queryset = (
-        _scope(request, filters.unit)
-        .filter(Enrolment.objects.all(), via="user__worker_profile__community")
-        .filter(completed_at__isnull=False, completed_at__year=_year(filters.year))
+    # The workers in scope as a subquery, not a join (which needs DISTINCT and so sorts every
+    # completion of the year). The page asks EXISTS per row, so the database reads the
+    # completions in date order off its index and stops at the page; the count asks IN, which
+    # SQLite counts twice as fast (PostgreSQL plans both as the same semi-join).
+    workers = _profiles(_scope(request, filters.unit)).values("user_id")
+    completed = Enrolment.objects.filter(
+        completed_at__isnull=False, completed_at__year=_year(filters.year)
+    )
+    page = (
+        completed.filter(Exists(workers.filter(user_id=OuterRef("user_id"))))
         .select_related("user__worker_profile__community", "course")
         .order_by("completed_at", "pk")
     )
-    rows, count = _page_of(queryset, paging)
+    rows, count = list(page[_slice(paging)]), completed.filter(user__in=workers).count()
     results = [
         {
             "worker_id": enrolment.user_id,
