@@ -43,11 +43,14 @@ django.setup()
 from django.conf import settings
 from django.core.files.storage import storages
 plain = {}
+def as_json(value):
+    # Sets print in a different order in each process (hash randomisation): sort them.
+    return sorted(value, key=str) if isinstance(value, (set, frozenset)) else str(value)
 for name in dir(settings):
     if name.isupper():
         value = getattr(settings, name)
         try:
-            plain[name] = json.loads(json.dumps(value, default=str))
+            plain[name] = json.loads(json.dumps(value, default=as_json))
         except (TypeError, ValueError):
             plain[name] = repr(value)
 media = storages["default"]
