@@ -14,7 +14,9 @@ from training import sessions
 from training.models import SessionSignup, TrainingBase, TrainingSession
 
 pytestmark = [
-    pytest.mark.django_db(transaction=True),
+    # Serialized like every other transactional test here: a plain flush re-runs post_migrate,
+    # whose new content-type ids would collide with the next test's restored ones.
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         connection.vendor != "postgresql",
         reason="needs PostgreSQL: SQLite has no row locks and serialises every write",
