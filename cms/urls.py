@@ -11,7 +11,8 @@ from . import views
 
 
 class ToAllauthLogin(RedirectView):
-    """The Wagtail and Django admin logins lead to allauth's, with its rate limits and MFA."""
+    """Wagtail's (admin and front-end) and Django's admin logins lead to allauth's, with its rate
+    limits and MFA."""
 
     def get_redirect_url(self, *args, **kwargs):
         url = reverse("account_login")
@@ -42,6 +43,8 @@ urlpatterns += i18n_patterns(
     path("cases/booklets/", include("cms.booklet_urls")),
     path("cases/", include("cms.search_urls")),
     path("cases/", include("cms.casebook_urls")),
+    # Wagtail's front-end login is a plain LoginView: no rate limits, no second factor.
+    path("_util/login/", ToAllauthLogin.as_view()),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

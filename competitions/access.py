@@ -18,6 +18,15 @@ def is_chief_judge(user, competition: Competition) -> bool:
     return user.is_authenticated and competition.chief_judge_id == user.pk
 
 
+def is_active_chief_judge(user) -> bool:
+    """Chief judge of a competition not yet finished: an MFA rule (settings.ZHUANGMA_MFA_RULES)."""
+    return (
+        Competition.objects.filter(chief_judge=user)
+        .exclude(status=Competition.Status.FINISHED)
+        .exists()
+    )
+
+
 def decides_appeals(user, competition: Competition) -> bool:
     """The chief judge or a member of the arbitration group."""
     return is_chief_judge(user, competition) or (

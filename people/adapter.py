@@ -1,12 +1,16 @@
 """allauth, taught that a user's phone number lives on the user model."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
+from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
 from .access import requires_mfa
+from .audit import record
+from .audit_signals import masked_login
 from .fields import MobileField
-from .models import User
+from .models import AuditEvent, User
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -41,6 +45,50 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_verification_code_sms(self, user, phone, code, **kwargs):
         # No SMS gateway is configured; phone verification is off in settings.
         raise NotImplementedError("SMS is not configured")
+
+    # --- Login failures (ACCOUNT_RATE_LIMITS["login_failed"]: per address and per account) ---
+
+    @staticmethod
+    def _account(credentials) -> User | None:
+        if credentials.get("phone"):
+            return User.objects.filter(phone=credentials["phone"]).first()
+        if credentials.get("username"):
+            return User.objects.filter(username__iexact=credentials["username"]).first()
+        return None
+
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        # allauth counts failures per login as typed; an account has two logins (mobile number
+        # and username), so count per account or 5 + 5 wrong guesses would get through.
+        user = self._account(credentials)
+        if user is not None:
+            return f"account:{user.pk}"
+        return super()._get_login_attempts_cache_key(request, **credentials)
+
+    def authentication_failed(self, request, **credentials):
+        """Audit a lock-out when this failure fills a limit (refused tries never get here)."""
+        super().authentication_failed(request, **credentials)
+        key = self._get_login_attempts_cache_key(request, **credentials)
+        now = ratelimit.time.time()  # the rate limiter's own clock
+        for rate in ratelimit.get_rates(app="allauth.account", action="login_failed"):
+            cache_key = ratelimit.get_cache_key(
+                request, app="allauth.account", action="login_failed", rate=rate, key=key
+            )
+            history = list(cache.get(cache_key, []))
+            allowed, _history = ratelimit.apply_rate(history, now, rate, dry_run=True)
+            if not allowed:
+                self._record_lock_out(request, rate, credentials)
+
+    def _record_lock_out(self, request, rate, credentials):
+        limit = f"{rate.amount}/{int(rate.duration)}s"
+        if rate.per == "ip":
+            record(None, AuditEvent.Action.LOCKED_OUT, f"address · {limit}", request=request)
+            return
+        user = self._account(credentials)
+        if user is not None:
+            what = user.get_username()
+        else:  # no such account: what was typed, never a full mobile number
+            what = masked_login(str(credentials.get("phone") or credentials.get("username") or ""))
+        record(user, AuditEvent.Action.LOCKED_OUT, f"{what} · {limit}", request=request)
 
 
 class MFAAdapter(DefaultMFAAdapter):

@@ -241,32 +241,102 @@ class WorkerProfile(models.Model):
             raise ValidationError({"community": _("The unit must be a community or village.")})
 
 
+class AuditQuerySet(models.QuerySet):
+    """The audit log is append-only: no bulk change or removal through the ORM."""
+
+    def update(self, **kwargs):
+        raise AuditLogIsAppendOnly
+
+    def delete(self):
+        raise AuditLogIsAppendOnly
+
+
+class AuditLogIsAppendOnly(Exception):
+    def __str__(self):
+        return "the audit log is append-only: entries are never changed or removed"
+
+
 class AuditEvent(models.Model):
-    """Who saw or took personal data, or changed many records at once: when, what, in what scope."""
+    """One entry of the single audit log: security events and important actions.
+
+    Append-only and hash-chained: each entry's `hash` covers its fields and the previous entry's
+    hash, and `AuditChain` keeps the head, so changing, removing or reordering a past entry is
+    found by `manage.py verify_audit_log`. people.audit.record is the only writer.
+    """
 
     class Action(models.TextChoices):
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Failed to log in")
+        LOCKED_OUT = "locked_out", _("Locked out after failed logins")
+        LOGOUT = "logout", _("Logged out")
+        PASSWORD_CHANGE = "password_change", _("Changed a password")
+        MFA_CHANGE = "mfa_change", _("Changed two-factor authentication")
+        ROLE_GRANT = "role_grant", _("Granted a role")
+        ROLE_REVOKE = "role_revoke", _("Revoked a role")
+        DUTY_CHANGE = "duty_change", _("Changed an administrator duty")
         UNMASK = "unmask", _("Viewed personal data in full")
         EXPORT = "export", _("Exported")
         IMPORT = "import", _("Imported a roster")
         TRANSFER = "transfer", _("Transferred a worker")
         CORRECT = "correct", _("Corrected a record by hand")
+        SCORE_CHANGE = "score_change", _("Changed a score")
+        RESULT_RELEASE = "result_release", _("Released results")
+        APPEAL_DECISION = "appeal_decision", _("Decided an appeal")
+        BACKUP = "backup", _("Backed up the site")
+        RESTORE = "restore", _("Restored the site from a backup")
 
+    # No database constraint and nothing done on the user's deletion: an entry never changes;
+    # `actor_name` keeps who it was.
     actor = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("Who")
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        related_name="+",
+        verbose_name=_("Who"),
     )
-    at = models.DateTimeField(_("When"), auto_now_add=True, db_index=True)
-    action = models.CharField(_("Action"), max_length=16, choices=Action.choices)
+    actor_name = models.CharField(_("Account"), max_length=150, blank=True)
+    at = models.DateTimeField(_("When"), db_index=True)
+    action = models.CharField(_("Action"), max_length=24, choices=Action.choices, db_index=True)
     what = models.CharField(_("What"), max_length=300)
-    scope = models.CharField(_("Scope"), max_length=500)
+    scope = models.CharField(_("Scope"), max_length=500, blank=True)
     count = models.PositiveIntegerField(_("Records"), default=0)
+    address = models.GenericIPAddressField(_("Address"), null=True, blank=True)
+    prev_hash = models.CharField(max_length=64, editable=False)
+    hash = models.CharField(max_length=64, unique=True, editable=False)
+
+    objects = AuditQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("Audit event")
         verbose_name_plural = _("Audit events")
-        ordering = ["-at"]
+        ordering = ["-id"]
+        permissions = [("export_auditevent", _("Can export the audit log"))]
 
     def __str__(self):
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor} {self.get_action_display()} {self.what}"
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_name} {self.get_action_display()} {self.what}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise AuditLogIsAppendOnly
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly
+
+
+class AuditChain(models.Model):
+    """The head of the audit log's hash chain: one row, locked by every writer.
+
+    Locking it serialises writers (so two entries never claim the same predecessor), and its
+    `length` and `head` let the check find entries removed from the end.
+    """
+
+    length = models.PositiveBigIntegerField(default=0)
+    head = models.CharField(max_length=64, default="0" * 64)
+
+    def __str__(self):
+        return f"{self.length} · {self.head[:12]}"
 
 
 class RosterImport(models.Model):

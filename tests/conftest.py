@@ -24,3 +24,25 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.deactivate()
+
+
+class ManualClock:
+    """A `time` module stand-in whose time() moves only when a test moves `now`."""
+
+    def __init__(self):
+        import time
+
+        self.now = time.time()
+
+    def time(self):
+        return self.now
+
+
+@pytest.fixture
+def session_clock(monkeypatch):
+    """people.middleware's clock (idle time-out, the kept two-factor answer), moved by hand."""
+    from people import middleware
+
+    clock = ManualClock()
+    monkeypatch.setattr(middleware, "time", clock)
+    return clock

@@ -81,6 +81,14 @@ def activate_totp(user) -> str:
     return secret
 
 
+def ensure_totp(user) -> None:
+    """An authenticator for `user` unless they have one (tests that log in with force_login)."""
+    from allauth.mfa.utils import is_mfa_enabled
+
+    if not is_mfa_enabled(user):
+        activate_totp(user)
+
+
 def make_course(
     section,
     title="社区治理实务",
@@ -201,6 +209,8 @@ def make_competition(owner_unit, *, title="青禾杯社区工作者技能大赛"
     competition = Competition.objects.create(
         title=title, year=2026, owner_unit=owner_unit, chief_judge=chief_judge, **extra
     )
+    if chief_judge is not None:
+        ensure_totp(chief_judge)  # chief judges of unfinished contests must use two factors
     Round.objects.create(competition=competition, order=1, name="决赛", group_level="city")
     return competition
 
@@ -255,3 +265,50 @@ def make_appearance(stage, entry, *, code=None, room=None, judges=()):
     )
     Assignment.objects.bulk_create([Assignment(appearance=appearance, judge=j) for j in judges])
     return appearance
+
+
+def data_events():
+    """Audit entries about personal data and records (unmask, export, import, transfer,
+    correct), without the logins and role grants that building a test's world writes."""
+    from people.models import AuditEvent
+
+    Action = AuditEvent.Action
+    kinds = [Action.UNMASK, Action.EXPORT, Action.IMPORT, Action.TRANSFER, Action.CORRECT]
+    return AuditEvent.objects.filter(action__in=kinds)
+
+
+def make_training_base(unit, **extra):
+    from training.models import TrainingBase
+
+    values = {
+        "name": "东关实训基地",
+        "address": "东关大街1号",
+        "capacity": 30,
+        "contact_name": "王主任",
+        "contact_phone": "0971-8123456",
+        **extra,
+    }
+    return TrainingBase.objects.create(unit=unit, **values)
+
+
+def make_training_session(unit, trainer, *, starts_at, minutes=120, base=None, **extra):
+    """An offline session at `base`, or at a new training base of `unit`."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from training.models import TrainingSession
+
+    values = {
+        "title": "社区议事协商实训",
+        "capacity": 10,
+        "hours": Decimal("2"),
+        "min_presence_share": Decimal("0.8"),
+        **extra,
+    }
+    return TrainingSession.objects.create(
+        base=base or make_training_base(unit),
+        trainer=trainer,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=minutes),
+        **values,
+    )

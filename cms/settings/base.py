@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -17,13 +18,15 @@ INSTALLED_APPS = [
     "competitions",
     "training",
     "people",
+    # Templates for the org tree's Django admin page (people/admin.py uses treebeard's TreeAdmin).
+    "treebeard",
     # Wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.embeds",
     "wagtail.sites",
-    "wagtail.users",
+    "people.apps.WagtailUsersConfig",  # wagtail.users with our user forms
     "wagtail.snippets",
     "wagtail.documents",
     "wagtail.images",
@@ -51,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "cms.csp.AdminPolicyMiddleware",
     "cms.middleware.RefuseNulCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -58,9 +63,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Tells the audit log who is acting and from where (people/audit.py).
+    "people.audit.AuditContextMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "people.middleware.IdleTimeoutMiddleware",
     "people.middleware.RequireMFAMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
 ]
@@ -79,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -102,9 +111,9 @@ AUTHENTICATION_BACKENDS = [
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Length, three of four kinds of character, not the mobile number or username (等保).
+    {"NAME": "people.validators.PasswordPolicyValidator"},
 ]
 
 # Chinese first; English lives under /en/.
@@ -156,7 +165,13 @@ DOCUMENT_MAX_MB = 200
 WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 # The admin login is allauth's: no second door with weaker rules.
 WAGTAILADMIN_LOGIN_URL = "account_login"
+# Login-restricted pages send visitors to allauth's login too, not Wagtail's own /_util/login/.
+WAGTAIL_FRONTEND_LOGIN_URL = "account_login"
 WAGTAIL_PASSWORD_RESET_ENABLED = False
+# No shared passwords on pages or document collections: one password for many people is no
+# account, has no lock-out and leaves nobody in the audit log (等保: unique identities).
+WAGTAIL_PRIVATE_PAGE_OPTIONS = {"SHARED_PASSWORD": False}
+WAGTAILDOCS_PRIVATE_COLLECTION_OPTIONS = {"SHARED_PASSWORD": False}
 WAGTAILUSERS_PASSWORD_ENABLED = True
 
 # Accounts (allauth). Workers are created by admins or roster imports, never by sign-up.
@@ -179,6 +194,15 @@ ACCOUNT_RATE_LIMITS = {
 # No SMS gateway: confirming identity again is by password or authenticator, never a texted code.
 ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
 MFA_ADAPTER = "people.adapter.MFAAdapter"
+# Who must use two-factor authentication: any of these says so (people.access.requires_mfa).
+# Upper layers add their rules by name, so people never imports them.
+ZHUANGMA_MFA_RULES = [
+    "people.access.is_senior_admin",
+    "people.duties.holds_admin_duty",
+    "competitions.access.is_active_chief_judge",
+]
+# A "no authenticator needed" answer is kept in the session this long (a hot path).
+ZHUANGMA_MFA_RECHECK_SECONDS = 300
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "壮马"
 
@@ -194,12 +218,67 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["d
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False
-X_FRAME_OPTIONS = "SAMEORIGIN"
+# Session time-outs (等保): logged out after this many idle minutes (people.middleware), and
+# SESSION_COOKIE_AGE after logging in whatever the activity.
+ZHUANGMA_IDLE_MINUTES = int(os.environ.get("ZHUANGMA_IDLE_MINUTES", "30"))
+SESSION_COOKIE_AGE = 12 * 3600
+# Cookies: no script reads them (pages carry the CSRF token), and none is sent along with a
+# request another site starts, except on following a link. production.py adds Secure.
+CSRF_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# Other sites learn where a visitor came from (the origin), never the path or query.
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No page is framed, by any site; Wagtail's admin (cms.csp) allows its own preview frame.
+X_FRAME_OPTIONS = "DENY"
+# Wagtail would fetch avatars from gravatar.com and its latest version from wagtail.org: no
+# outside host (intranets have none), no e-mail hash sent out.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
 
+# Content Security Policy (Django's middleware), enforced everywhere: this site's own scripts,
+# styles, images and media, and no other host (government intranets have no internet). Inline
+# <style> blocks carry the request's nonce ({% csp_nonce_attr %}); there is no inline script
+# and no inline event handler (tests/db/test_csp.py scans the templates). production.py adds
+# the object-storage host when media lives there.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.NONCE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+}
+# Wagtail's admin (/admin/ only, cms.csp.AdminPolicyMiddleware) writes inline scripts (date
+# pickers, inline panels, page editor data) and inline styles, and frames its own preview;
+# found with a browser over its pages (it needs no eval and no other host).
+ADMIN_CSP = {
+    **SECURE_CSP,
+    "script-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "frame-ancestors": [CSP.SELF],
+}
+
+# Every record goes through one handler, on the root logger, whose filter masks phone and ID
+# numbers (people.logfilters): in messages, arguments, tracebacks and request lines alike.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"zhuangma": {"handlers": ["console"], "level": "INFO"}},
+    "filters": {"personal_data": {"()": "people.logfilters.MaskPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["personal_data"]}},
+    "root": {"handlers": ["console"], "level": "WARNING"},
+    "loggers": {
+        # Handled by the root logger: no second copy, and no mail to admins (Django's would
+        # carry the request's POST data).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # runserver's request lines (paths with query strings) through the same filter.
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
+        "zhuangma": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }

@@ -16,4 +16,4 @@ STORAGES["staticfiles"] = {  # noqa: F405
 MEDIA_ROOT = BASE_DIR / "build" / "bench" / "media"  # noqa: F405
 # The generator's pages would otherwise queue search-index tasks nobody runs here.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
-LOGGING["loggers"]["django.tasks"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
+LOGGING["loggers"]["django.tasks"] = {"handlers": [], "level": "WARNING"}  # noqa: F405

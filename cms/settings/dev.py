@@ -22,4 +22,4 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBacken
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # The task worker logs every task at INFO; in the demo that buries the printed logins.
-LOGGING["loggers"]["django.tasks"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
+LOGGING["loggers"]["django.tasks"] = {"handlers": [], "level": "WARNING"}  # noqa: F405

@@ -15,4 +15,4 @@ MEDIA_ROOT = BASE_DIR / "test-artifacts" / "media"  # noqa: F405
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 # Every Wagtail save runs indexing tasks; their INFO lines drown a failing test's output.
-LOGGING["loggers"]["django.tasks"] = {"handlers": ["console"], "level": "WARNING"}  # noqa: F405
+LOGGING["loggers"]["django.tasks"] = {"handlers": [], "level": "WARNING"}  # noqa: F405

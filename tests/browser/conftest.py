@@ -90,7 +90,15 @@ def _page(browser, request, **context_options):
     """A page in a fresh context (own cookies); screenshot kept when the test fails."""
     context = browser.new_context(**context_options)
     page = context.new_page()
+    # Anything the Content Security Policy refused (a script, a style, an image) fails the test.
+    refused = []
+    page.on(
+        "console",
+        lambda message: "Content Security Policy" in message.text and refused.append(message.text),
+    )
     yield page
+    if refused:
+        pytest.fail("refused by the Content Security Policy:\n" + "\n".join(refused))
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -116,3 +124,10 @@ def phone_page(browser, request):
 def desktop_page(browser, request):
     """An office desktop, as district admins use for the content admin."""
     yield from _page(browser, request, viewport={"width": 1280, "height": 800}, locale="zh-CN")
+
+
+@pytest.fixture
+def totp_tolerance(settings):
+    # Accept the neighbouring 30-second step too: a code computed just before a step boundary
+    # would otherwise be refused by the time the browser submits it.
+    settings.MFA_TOTP_TOLERANCE = 1

@@ -7,8 +7,6 @@ Wagtail admin at a desk; the worker searches on a phone and reads the review tra
 import time
 
 import pytest
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.utils.encoding import iri_to_uri
 from playwright.sync_api import expect
 from wagtail.models import WorkflowState
@@ -17,7 +15,7 @@ from wagtail.rich_text import RichText
 from cms.models import CaseCategory, CasePage, HomePage
 from cms.workflows import ensure_review_workflow
 from people.models import Role
-from tests.browser.helpers import log_in
+from tests.browser.helpers import current_totp, log_in
 from tests.factories import (
     activate_totp,
     give_role,
@@ -41,18 +39,6 @@ CASE_TITLE = "共享停车位的错时开放"
 
 
 # --- helpers -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def totp_tolerance(settings):
-    # Accept the neighbouring 30-second step too: a code computed just before a step boundary
-    # would otherwise be refused by the time the browser submits it.
-    settings.MFA_TOTP_TOLERANCE = 1
-
-
-def current_totp(secret: str) -> str:
-    """What an authenticator app shows now, computed with allauth's own HOTP code."""
-    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
 
 
 def fresh(user):

@@ -8,8 +8,9 @@ from playwright.sync_api import expect
 
 from competitions.models import ScoreSheet, Stage
 from people.models import Role
-from tests.browser.helpers import log_in
+from tests.browser.helpers import enter_totp, log_in
 from tests.factories import (
+    activate_totp,
     give_role,
     make_appearance,
     make_competition,
@@ -35,13 +36,15 @@ def contest():
     chief = make_user("裁判长乙", username="chief_b")
     for person in (judge, chief):
         give_role(person, units["J"], Role.Kind.JUDGE)
+    # Chief judges of a running contest log in with an authenticator code.
+    chief.totp_secret = activate_totp(chief)
     competition = make_competition(units["J"], chief_judge=chief, title="城市杯情景模拟赛")
     stage = make_stage(competition.rounds.get(), status=Stage.Status.OPEN)
     first = make_worker(units["JD1S1C1"], real_name="林小满")
     second = make_worker(units["JD2S1C1"], real_name="周大力")
     make_appearance(stage, make_entry(competition, first), code="K3817", judges=[judge])
     make_appearance(stage, make_entry(competition, second), code="M0526", judges=[judge])
-    return competition, stage
+    return competition, stage, chief.totp_secret
 
 
 def score(card, listen, policy, solve):
@@ -50,8 +53,10 @@ def score(card, listen, policy, solve):
     card.get_by_label("解决方案", exact=True).fill(solve)
 
 
-def test_judge_scores_chief_releases_scoreboard_shows_ranking(browser, live_server, contest):
-    competition, stage = contest
+def test_judge_scores_chief_releases_scoreboard_shows_ranking(
+    browser, live_server, contest, totp_tolerance
+):
+    competition, stage, chief_secret = contest
     base = live_server.url
     judge_context = browser.new_context(
         viewport=PHONE, is_mobile=True, has_touch=True, locale="zh-CN"
@@ -93,6 +98,7 @@ def test_judge_scores_chief_releases_scoreboard_shows_ranking(browser, live_serv
 
         chief = chief_context.new_page()
         log_in(chief, base, "chief_b")
+        enter_totp(chief, base, chief_secret)
         chief.goto(f"{base}/competitions/chief/{stage.pk}/")
         chief.locator("#close-form button[type=submit]").click()
         chief.locator("#decode-form button[type=submit]").click()

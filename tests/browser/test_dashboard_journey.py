@@ -1,18 +1,15 @@
 """A district admin opens the dashboard, drills into a street and downloads the export."""
 
 import io
-import time
 from datetime import date
 from decimal import Decimal
 
 import openpyxl
 import pytest
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from tests.browser.helpers import log_in
+from tests.browser.helpers import current_totp, log_in
 from tests.factories import activate_totp, make_admin, make_tree, make_worker
 from training import hours
 from training.models import HoursRequirement
@@ -21,15 +18,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
-
-
-@pytest.fixture
-def totp_tolerance(settings):
-    settings.MFA_TOTP_TOLERANCE = 1
-
-
-def current_totp(secret: str) -> str:
-    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
 
 
 def test_district_admin_drills_into_a_street_and_exports(live_server, desktop_page, totp_tolerance):

@@ -1,14 +1,12 @@
 """Whole journeys through a real browser: a worker on a phone, a district admin at a desk."""
 
 import re
-import time
 
 import pytest
-from allauth.mfa import app_settings as mfa_settings
-from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
+from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from playwright.sync_api import expect
 
-from tests.browser.helpers import log_in
+from tests.browser.helpers import current_totp, log_in
 from tests.factories import PASSWORD, make_admin, make_sections, make_tree, make_worker
 
 pytestmark = [
@@ -19,18 +17,6 @@ pytestmark = [
 ]
 
 WORKER_PHONE = "13912345678"
-
-
-@pytest.fixture
-def totp_tolerance(settings):
-    # Accept the neighbouring 30-second step too: a code computed just before a step boundary
-    # would otherwise be refused by the time the browser submits it.
-    settings.MFA_TOTP_TOLERANCE = 1
-
-
-def current_totp(secret: str) -> str:
-    """What an authenticator app shows now, computed with allauth's own HOTP code."""
-    return format_hotp_value(hotp_value(secret, int(time.time()) // mfa_settings.TOTP_PERIOD))
 
 
 def redirect_chain(response) -> list[str]:

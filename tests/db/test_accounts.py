@@ -116,3 +116,24 @@ def test_usernames_may_not_be_all_digits():
     user.username = "13812345678"
     with pytest.raises(ValidationError):
         user.full_clean()
+
+
+def test_pages_and_collections_offer_no_shared_password(client):
+    """A password shared by many is no account: the privacy choices leave it out."""
+    from wagtail.models import Collection, Page
+
+    from tests.factories import activate_totp
+
+    admin = make_user("系统管理员", username="sysadmin", is_superuser=True, is_staff=True)
+    activate_totp(admin)
+    client.force_login(admin)
+    page = Page.objects.get(depth=2)
+    collection = Collection.get_first_root_node()
+    for url in (
+        reverse("wagtailadmin_pages:set_privacy", args=[page.pk]),
+        reverse("wagtailadmin_collections:set_privacy", args=[collection.pk]),
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        html = response.json()["html"]
+        assert 'value="login"' in html and 'value="password"' not in html, url

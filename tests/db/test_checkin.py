@@ -11,14 +11,22 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from people.models import Role
-from tests.factories import give_role, make_course, make_sections, make_tree, make_user, make_worker
+from tests.factories import (
+    give_role,
+    make_course,
+    make_sections,
+    make_training_base,
+    make_training_session,
+    make_tree,
+    make_user,
+    make_worker,
+)
 from training import checkin, sessions
 from training.models import (
     Attendance,
     HoursCategory,
     HoursEntry,
     SessionSignup,
-    TrainingBase,
     TrainingSession,
 )
 
@@ -102,31 +110,14 @@ def trainer(units):
 
 @pytest.fixture
 def base(units):
-    return TrainingBase.objects.create(
-        unit=units["TD1S1"],
-        name="东关实训基地",
-        address="东关大街1号",
-        capacity=30,
-        contact_name="王主任",
-        contact_phone="0971-8123456",
-    )
+    return make_training_base(units["TD1S1"])
 
 
 def make_session(base, trainer, *, starts_at=None, minutes=100, **extra):
     starts_at = starts_at or timezone.now() - timedelta(minutes=5)
-    values = {
-        "title": "矛盾纠纷调解实训",
-        "capacity": 5,
-        "hours": Decimal("3"),
-        "min_presence_share": Decimal("0.8"),
-        **extra,
-    }
-    return TrainingSession.objects.create(
-        base=base,
-        trainer=trainer,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=minutes),
-        **values,
+    values = {"title": "矛盾纠纷调解实训", "capacity": 5, "hours": Decimal("3"), **extra}
+    return make_training_session(
+        base.unit, trainer, base=base, starts_at=starts_at, minutes=minutes, **values
     )
 
 

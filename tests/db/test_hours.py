@@ -10,8 +10,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from people.models import AuditEvent
-from tests.factories import activate_totp, make_admin, make_tree, make_user, make_worker
+from tests.factories import (
+    activate_totp,
+    data_events,
+    make_admin,
+    make_tree,
+    make_user,
+    make_worker,
+)
 from training import hours
 from training.models import HoursCategory, HoursEntry, HoursRequirement
 
@@ -466,7 +472,7 @@ def test_who_is_behind_export(client, behind_world):
         ("T1-1-1社区", 2, 0, 2, 40),
         ("T1-1-2社区", 1, 0, 1, 30),
     ]
-    event = AuditEvent.objects.get()
+    event = data_events().get()
     assert (event.action, event.actor, event.count) == ("export", street_admin, 3)
     assert "2025" in event.what and "T1区1街道" in event.scope
 
@@ -493,7 +499,7 @@ def test_an_admin_corrects_an_entry_with_a_reason(client, behind_world):
     )
     assert "below zero" in str(too_much.context["form"].errors["hours"])
     assert HoursEntry.objects.filter(user=people["A"]).count() == 2
-    assert not AuditEvent.objects.exists()
+    assert not data_events().exists()
 
     response = client.post(
         f"/en/training/hours/entries/{entry.pk}/correct/", {"hours": "-2", "reason": "重复计入"}
@@ -507,7 +513,7 @@ def test_an_admin_corrects_an_entry_with_a_reason(client, behind_world):
         street_admin,
     )
     assert hours.standing(people["A"], YEAR).earned == D(33)
-    event = AuditEvent.objects.get()
+    event = data_events().get()
     assert (event.action, event.actor, event.count) == ("correct", street_admin, 1)
     assert "甲" in event.what and "-2" in event.what and "重复计入" in event.what
     # Correcting the correction puts the original right: its net is now 28.

@@ -9,8 +9,17 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.urls import reverse
 
+from people import duties
 from people.access import requires_mfa
-from tests.factories import PASSWORD, make_admin, make_sections, make_tree, make_worker
+from tests.factories import (
+    PASSWORD,
+    activate_totp,
+    make_admin,
+    make_sections,
+    make_tree,
+    make_user,
+    make_worker,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -108,3 +117,82 @@ def test_reauthentication_never_offers_a_texted_code(client, units):
     assert "/accounts/reauthenticate/code/" not in page.content.decode()
     response = client.get("/accounts/reauthenticate/code/")
     assert response.status_code in (302, 403, 404)
+
+
+# --- Who else must use two factors: chief judges, duty holders (settings.ZHUANGMA_MFA_RULES) ---
+
+
+def test_chief_judge_of_an_unfinished_competition_needs_mfa(units):
+    from competitions.models import Competition
+
+    chief = make_user("裁判长")
+    assert not requires_mfa(chief)
+    competition = Competition.objects.create(
+        title="大赛", year=2026, owner_unit=units["T"], chief_judge=chief
+    )
+    assert requires_mfa(chief)
+    competition.status = Competition.Status.FINISHED
+    competition.save()
+    assert not requires_mfa(chief)
+
+
+@pytest.mark.parametrize("duty", [duties.SECURITY, duties.AUDIT])
+def test_security_and_audit_administrators_need_mfa(duty):
+    user = make_user("管理员")
+    assert not requires_mfa(user)
+    duties.grant(user, duty)
+    assert requires_mfa(user)
+
+
+def test_the_rules_are_a_setting(units, settings):
+    from competitions.models import Competition
+
+    chief = make_user("裁判长")
+    Competition.objects.create(title="大赛", year=2026, owner_unit=units["T"], chief_judge=chief)
+    settings.ZHUANGMA_MFA_RULES = ["people.access.is_senior_admin"]
+    assert not requires_mfa(chief)
+
+
+def test_a_new_chief_judge_is_asked_within_the_recheck_window(
+    client, units, session_clock, settings
+):
+    from competitions.models import Competition
+
+    judge = make_user("评委")
+    client.force_login(judge)
+    assert client.get(reverse("me")).status_code == 200
+    Competition.objects.create(title="大赛", year=2026, owner_unit=units["T"], chief_judge=judge)
+
+    # The "no authenticator needed" answer is kept in the session for a while (a hot path)...
+    session_clock.now += settings.ZHUANGMA_MFA_RECHECK_SECONDS - 5
+    assert client.get(reverse("me")).status_code == 200
+    # ...and asked again after it: the new chief judge must set one up.
+    session_clock.now += 10
+    response = client.get(reverse("me"))
+    assert response.status_code == 302
+    assert response["Location"] == ACTIVATE
+    # Until they have, every page sends them there (a "must" is never kept).
+    session_clock.now += 1
+    assert client.get("/").status_code == 302
+    activate_totp(judge)
+    assert client.get(reverse("me")).status_code == 200
+
+
+def test_the_answer_is_not_asked_again_while_kept(client, units, monkeypatch):
+    worker = make_worker(units["TD1S1C1"])
+    client.force_login(worker)
+    client.get(reverse("me"))
+    asked = []
+    monkeypatch.setattr("people.middleware.requires_mfa", lambda user: asked.append(user) or False)
+    for _ in range(3):
+        assert client.get(reverse("me")).status_code == 200
+    assert asked == []
+
+
+def test_duty_holder_without_authenticator_is_sent_to_set_one_up(client):
+    auditor = make_user("审计员")
+    duties.grant(auditor, duties.AUDIT)
+    login(client, auditor)
+    response = client.get("/admin/")
+    assert response.status_code == 302
+    assert response["Location"] == ACTIVATE

@@ -18,6 +18,7 @@ from cms.profile_views import render_profile_pdf
 from competitions.models import RoundResult
 from people.models import AuditEvent
 from tests.factories import (
+    data_events,
     make_admin,
     make_competition,
     make_course,
@@ -413,12 +414,12 @@ def test_admin_exports_are_audited_own_are_not(client, world, worker):
     admin = make_admin(world["units"]["TD1S1"])
     client.force_login(worker)
     assert client.get(f"/en/profile/{worker.pk}.xlsx").status_code == 200
-    assert not AuditEvent.objects.exists()
+    assert not data_events().exists()
 
     client.force_login(admin)
     response = client.get(f"/en/profile/{worker.pk}.xlsx")
     assert response.status_code == 200
-    event = AuditEvent.objects.get()
+    event = data_events().get()
     assert (event.actor, event.action, event.count) == (admin, AuditEvent.Action.EXPORT, 1)
     assert "李春燕" in event.what and "T1区1街道" in event.scope
 

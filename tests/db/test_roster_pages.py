@@ -7,8 +7,15 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from people import crypto
-from people.models import AuditEvent, RosterImport, WorkerProfile
-from tests.factories import activate_totp, make_admin, make_tree, make_user, make_worker
+from people.models import RosterImport, WorkerProfile
+from tests.factories import (
+    activate_totp,
+    data_events,
+    make_admin,
+    make_tree,
+    make_user,
+    make_worker,
+)
 from tests.unit.roster_files import xlsx_bytes
 
 pytestmark = pytest.mark.django_db
@@ -61,19 +68,19 @@ def test_roster_shows_own_scope_masked(street_client, workers):
     assert "隔壁街道丙" not in text
     assert "138****5678" in text and "13812345678" not in text
     assert "110105********002X" in text and ID_A not in text
-    assert not AuditEvent.objects.exists()
+    assert not data_events().exists()
 
 
 def test_reveal_needs_the_right_and_is_audited(street_client, workers):
     # Without the right, asking to reveal still shows masked data.
     text = street_client.get("/roster/?reveal=1").content.decode()
     assert "13812345678" not in text
-    assert not AuditEvent.objects.exists()
+    assert not data_events().exists()
 
     street_client.force_login(may_see_in_full(street_client.admin))
     text = street_client.get("/roster/?reveal=1").content.decode()
     assert "13812345678" in text and ID_A in text
-    event = AuditEvent.objects.get()
+    event = data_events().get()
     assert (event.action, event.actor, event.count) == ("unmask", street_client.admin, 2)
     assert event.scope == "T第1区/T1区1街道"
 
@@ -85,7 +92,7 @@ def test_export_is_masked_by_default_and_always_audited(street_client, workers):
     assert rows[0][:4] == ["姓名", "手机号", "身份证号", "所属社区"]
     assert sorted(r[0] for r in rows[1:]) == ["本街道乙", "本街道甲"]
     assert "138****5678" in {r[1] for r in rows}
-    assert AuditEvent.objects.get().action == "export"
+    assert data_events().get().action == "export"
 
     # Asking for the full export without the right still gives the masked one.
     rows = sheet_rows(street_client.get("/roster/export.xlsx?reveal=1"))

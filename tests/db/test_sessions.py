@@ -10,10 +10,13 @@ from django.utils import timezone, translation
 
 from people.models import AuditEvent, Role
 from tests.factories import (
+    data_events,
     give_role,
     make_admin,
     make_course,
     make_sections,
+    make_training_base,
+    make_training_session,
     make_tree,
     make_user,
     make_worker,
@@ -51,31 +54,14 @@ def trainer(units):
 
 @pytest.fixture
 def base(units):
-    return TrainingBase.objects.create(
-        unit=units["TD1S1"],
-        name="东关实训基地",
-        address="东关大街1号",
-        capacity=30,
-        contact_name="王主任",
-        contact_phone="0971-8123456",
-    )
+    return make_training_base(units["TD1S1"])
 
 
 def make_session(base, trainer, *, starts_in=timedelta(days=2), minutes=120, **extra):
     starts_at = timezone.now() + starts_in
-    values = {
-        "title": "矛盾纠纷调解实训",
-        "capacity": 2,
-        "hours": Decimal("3"),
-        "min_presence_share": Decimal("0.8"),
-        **extra,
-    }
-    return TrainingSession.objects.create(
-        base=base,
-        trainer=trainer,
-        starts_at=starts_at,
-        ends_at=starts_at + timedelta(minutes=minutes),
-        **values,
+    values = {"title": "矛盾纠纷调解实训", "capacity": 2, "hours": Decimal("3"), **extra}
+    return make_training_session(
+        base.unit, trainer, base=base, starts_at=starts_at, minutes=minutes, **values
     )
 
 
@@ -200,7 +186,7 @@ def test_manual_correction_credits_once_and_is_audited(units, base, trainer):
     )
     with pytest.raises(ValidationError):
         sessions.correct_attendance(session, a, session.starts_at, session.ends_at, "", trainer)
-    assert not Attendance.objects.exists() and not AuditEvent.objects.exists()
+    assert not Attendance.objects.exists() and not data_events().exists()
 
     _attendance, credited = sessions.correct_attendance(
         session, a, session.starts_at, session.ends_at, "扫码时手机没电", trainer
@@ -210,7 +196,7 @@ def test_manual_correction_credits_once_and_is_audited(units, base, trainer):
     assert entry.hours == Decimal("3") and entry.category == HoursCategory.OFFLINE
     assert entry.course == course and entry.tier == course.tier and entry.note == session.title
     assert entry.earned_on == timezone.localtime(session.starts_at).date()
-    event = AuditEvent.objects.get()
+    event = data_events().get()
     assert event.action == AuditEvent.Action.CORRECT and event.actor == trainer
     assert "扫码时手机没电" in event.what and "社工0" in event.what
 
@@ -232,7 +218,7 @@ def test_manual_correction_credits_once_and_is_audited(units, base, trainer):
     assert not credited
     assert sum(e.hours for e in HoursEntry.objects.filter(user=a)) == 0
     assert HoursEntry.objects.get(user=a, corrects=entry).note == "提前离开"
-    assert AuditEvent.objects.count() == 3
+    assert data_events().count() == 3
 
 
 def test_manual_correction_refuses_bad_times_and_strangers(units, base, trainer):

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone, translation
 
 from people.models import AuditEvent, Role
-from tests.factories import give_role, make_tree, make_user, make_worker
+from tests.factories import data_events, give_role, make_tree, make_user, make_worker
 from training import sessions, sign_in_sheets
 from training.models import Attendance, HoursEntry, SessionSignup, TrainingBase, TrainingSession
 
@@ -99,7 +99,7 @@ def test_template_lists_those_signed_up_and_is_audited(session, people, trainer)
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[3][:5] == ("序号", "姓名", "手机号", "签到时间", "签退时间")
     assert [r[1:3] for r in rows[4:]] == [(p.real_name, p.phone) for p in people]
-    event = AuditEvent.objects.get()
+    event = data_events().get()
     assert event.action == AuditEvent.Action.EXPORT and event.count == 3
 
 
@@ -192,7 +192,7 @@ def test_bad_rows_are_listed_by_number_and_nothing_is_saved(units, session, peop
         assert message.startswith(f"Row {row}"), message
         assert words in message, message
     assert not Attendance.objects.exists() and not HoursEntry.objects.exists()
-    assert not AuditEvent.objects.exists()
+    assert not data_events().exists()
 
 
 def test_files_that_are_not_sheets_say_so(session, people, trainer):
