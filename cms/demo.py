@@ -12,7 +12,7 @@ from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Permission
 from django.db import transaction
 
-from people import crypto
+from people import crypto, duties
 from people.idnumbers import check_char
 from people.models import OrgUnit, Role, User, WorkerProfile
 
@@ -58,6 +58,8 @@ WORKERS_PER_COMMUNITY = 10
 DEMO_AREA_CODE = "990101"
 # Demo logins allowed to see ID and mobile numbers in full (each look is audited).
 PERSONAL_DATA_VIEWERS = ("city_admin", "street_admin")
+# The audit administrator's login (people/duties.py): the audit log, nothing else.
+AUDITOR = "auditor"
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建华志强文海燕建国春梅晓东丹丹慧敏雪梅国庆志刚秋菊宏伟晓燕建军凤英雅琴海波淑珍立新红梅永强美玲俊杰桂芝德明爱华"
@@ -195,4 +197,13 @@ def load_demo() -> list[Login]:
                 )
             )
         logins.append(Login(str(Role.Kind(kind).label), username, unit.name_path()))
+    logins.append(_auditor(len(STAFF) + 1, password_hash, city))
     return logins
+
+
+def _auditor(n: int, password_hash, city) -> Login:
+    """The audit administrator: reads and exports the audit log, nothing else (三员分立)."""
+    user = _user(AUDITOR, "何文清", f"1990001{n:04d}", password_hash)
+    if duties.AUDIT not in duties.duties_of(user):
+        duties.grant(user, duties.AUDIT)
+    return Login(str(duties.LABELS[duties.AUDIT]), AUDITOR, city.name_path())

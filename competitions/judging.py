@@ -22,6 +22,7 @@ from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import audit
 from .access import is_chief_judge, organises
 from .models import (
     Appearance,
@@ -84,15 +85,20 @@ def _locked_stage(stage: Stage) -> Stage:
 def _locked_sheet(sheet: ScoreSheet) -> ScoreSheet:
     return (
         ScoreSheet.objects.select_for_update(of=("self",))
-        .select_related("appearance__stage__round__competition")
+        .select_related("appearance__stage__round__competition__owner_unit", "judge")
         .get(pk=sheet.pk)
     )
 
 
-def record_change(sheet, kind, by, *, old=None, new=None, reason="") -> ScoreChange:
-    return ScoreChange.objects.create(
+def record_change(sheet, kind, by, *, old=None, new=None, reason="", audited=True) -> ScoreChange:
+    """The sheet's history row and its audit entry, unless the caller writes the entries
+    itself once all its rows are written (`audited=False`; see competitions/audit.py)."""
+    change = ScoreChange.objects.create(
         sheet=sheet, kind=kind, by=by, old_values=old, new_values=new, reason=reason
     )
+    if audited:
+        audit.score_changed([sheet], kind, by)
+    return change
 
 
 def codes_text(codes) -> str:
@@ -141,7 +147,9 @@ def _as_decimal(raw) -> Decimal | None:
         value = Decimal(text)
     except InvalidOperation:
         return None
-    return value if value.is_finite() else None
+    if not value.is_finite() or abs(value.as_tuple().exponent) > _MAX_VALUE_LENGTH:
+        return None  # "1e999999999" is short but would print as a billion digits
+    return value
 
 
 def check_value(criterion: StageCriterion, raw) -> tuple[Decimal | None, str | None]:
@@ -252,7 +260,7 @@ def _submit(appearance, judge, values, submission_id) -> tuple[ScoreSheet, bool]
     # One judge-and-appearance at a time: the row lock makes concurrent sends queue up.
     appearance = (
         Appearance.objects.select_for_update(of=("self",))
-        .select_related("stage")
+        .select_related("stage__round__competition__owner_unit")  # the audit entry needs them
         .get(pk=appearance.pk)
     )
     resent = ScoreSheet.objects.filter(submission_id=submission_id).first()
@@ -293,6 +301,7 @@ def _submit(appearance, judge, values, submission_id) -> tuple[ScoreSheet, bool]
     sheet.source = ScoreSheet.Source.ONLINE
     sheet.submission_id, sheet.submitted_at = submission_id, now
     sheet.entered_by, sheet.confirmed_by = judge, None
+    sheet.appearance, sheet.judge = appearance, judge  # loaded already: none fetched again
     sheet.save()
     record_change(sheet, ScoreChange.Kind.SUBMITTED, judge, old=old, new=clean)
     return sheet, True
@@ -329,8 +338,10 @@ def request_remark(appearance: Appearance, by, reason: str) -> RemarkRequest:
         reason = _require_reason(reason)
         require_open(appearance.stage)
         remark = RemarkRequest.objects.create(appearance=appearance, requested_by=by, reason=reason)
-        sheets = appearance.sheets.select_for_update().filter(
-            status=ScoreSheet.Status.SUBMITTED, judge__isnull=False
+        sheets = (
+            appearance.sheets.select_for_update(of=("self",))
+            .select_related("judge")
+            .filter(status=ScoreSheet.Status.SUBMITTED, judge__isnull=False)
         )
         for sheet in sheets:
             sheet.status = ScoreSheet.Status.REOPENED

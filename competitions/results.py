@@ -31,7 +31,7 @@ from people.models import OrgUnit
 from training import hours
 from training.models import HoursCategory
 
-from . import scoring
+from . import audit, scoring
 from .access import decides_appeals, is_chief_judge, organises
 from .messages import scoring_message
 from .models import (
@@ -351,6 +351,7 @@ def _publish(round_: Round, by, *, deadline=None, note: str = "") -> RoundResult
     )
     round_.status = Round.Status.NOTICE
     round_.save(update_fields=["status"])
+    audit.result_released(result, by)
     return result
 
 
@@ -459,6 +460,7 @@ def decide_appeal(appeal: Appeal, by, upheld: bool, decision: str, changes=()) -
             deadline=current.appeal_deadline if current else None,
             note=_("Republished after an appeal was upheld: %(decision)s") % {"decision": decision},
         )
+    audit.appeal_decided(appeal, contestant_number(appeal.registration_id), by)
     return appeal
 
 
@@ -566,12 +568,15 @@ def finalise(round_: Round, by) -> Finalised:
             [RoundEntry(round=following, registration_id=pk) for pk in chosen],
             ignore_conflicts=True,
         )
-        return Finalised(result, len(chosen), 0)
-    competition.status = Competition.Status.FINISHED
-    competition.save(update_fields=["status"])
-    from .certificates import issue_award_certificates
+        outcome = Finalised(result, len(chosen), 0)
+    else:
+        competition.status = Competition.Status.FINISHED
+        competition.save(update_fields=["status"])
+        from .certificates import issue_award_certificates
 
-    return Finalised(result, 0, issue_award_certificates(result))
+        outcome = Finalised(result, 0, issue_award_certificates(result))
+    audit.result_released(result, by)
+    return outcome
 
 
 # --------------------------------------------------------------------------- progress

@@ -12,8 +12,9 @@ from django.utils.translation import gettext as _
 
 from cms.models.api import ApiCall, ApiClient
 from people.access import may_see_personal_data
+from people.audit import record
 from people.crypto import keyed_hash
-from people.models import OrgUnit
+from people.models import AuditEvent, OrgUnit
 from people.scope import Scope, scope_of
 
 PREFIX = "zm_"
@@ -94,7 +95,16 @@ def create_client(
             requests_per_minute=requests_per_minute,
             created_by=by,
         )
+        _audit(client, AuditEvent.Action.ROLE_GRANT, by)
     return client, token
+
+
+def _audit(client: ApiClient, action: str, by) -> None:
+    # A token is access granted to a system: its grant and revocation are role changes.
+    what = f"API · {client.name} · …{client.token_hint}"
+    if client.sees_personal_data:
+        what += " · " + _("personal data in full")
+    record(by, action, what, scope=client_scope(client))
 
 
 def revoke(client: ApiClient, by) -> ApiClient:
@@ -102,7 +112,9 @@ def revoke(client: ApiClient, by) -> ApiClient:
     if not scope_of(by).contains(client.unit):
         raise ValidationError(_("This system belongs to units you do not manage."))
     if client.revoked_at is None:
-        client.revoked_at = timezone.now()
-        client.revoked_by = by
-        client.save(update_fields=["revoked_at", "revoked_by"])
+        with transaction.atomic():
+            client.revoked_at = timezone.now()
+            client.revoked_by = by
+            client.save(update_fields=["revoked_at", "revoked_by"])
+            _audit(client, AuditEvent.Action.ROLE_REVOKE, by)
     return client
