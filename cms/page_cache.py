@@ -189,6 +189,8 @@ def _shareable(request, response) -> bool:
     """Is this response the same for every anonymous reader?"""
     if response.status_code != 200 or response.streaming or response.cookies:
         return False
+    if getattr(request, "_csp_nonce", None):  # the page used a CSP nonce meant for one reader
+        return False
     cache_control = response.get("Cache-Control", "").lower()
     if any(word in cache_control for word in _NOT_SHARED) or response.has_header("Vary"):
         return False

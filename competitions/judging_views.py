@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from people.models import User
+from people.uploads import SPREADSHEETS, check_upload
 
 from . import judging, paper
 from .access import is_chief_judge
@@ -314,7 +315,7 @@ def api_submit_score(request):
         return _json_error(_("You are logged out: log in again to send your scores."), 401)
     try:
         data = json.loads(request.body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: nested too deep
         return _json_error(_("The request is not valid JSON."), 400)
     if not isinstance(data, dict):
         return _json_error(_("The request is not valid JSON."), 400)
@@ -587,6 +588,7 @@ def paper_upload(request, pk):
             problems = [_("The file is larger than 2 MB.")]
         else:
             try:
+                check_upload(upload, allowed=SPREADSHEETS)
                 sheets = paper.import_paper_sheets(stage, upload.read(), upload.name, request.user)
             except (ValidationError, PermissionDenied) as error:
                 problems = _messages_of(error)

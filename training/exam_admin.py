@@ -36,6 +36,7 @@ from people import levels
 from people.models import OrgUnit, Role, User
 from people.roster.reader import RosterFileError
 from people.scope import scope_of
+from people.uploads import SPREADSHEETS, check_upload
 
 from . import question_import
 from .models import Exam, Question
@@ -374,6 +375,11 @@ class QuestionImportForm(forms.Form):
         self.fields["unit"].queryset = units
         if units.count() == 1:
             self.fields["unit"].initial = units.first()
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        check_upload(upload, allowed=SPREADSHEETS)
+        return upload
 
 
 class QuestionImportView(WagtailAdminTemplateMixin, FormView):

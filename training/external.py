@@ -4,6 +4,7 @@ Approval credits the hours once through the ledger (source "external:<pk>"). The
 under a random, unguessable name and handed out only through a view that checks who asks.
 """
 
+import io
 import secrets
 from datetime import date
 from decimal import Decimal
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from people import uploads
 from people.models import WorkerProfile
 from people.scope import scope_of
 
@@ -28,19 +30,12 @@ PROOF_KINDS = {
     "jpeg": (".jpg", "image/jpeg"),
     "png": (".png", "image/png"),
 }
-_MAGIC = (
-    (b"%PDF-", "pdf"),
-    (b"\xff\xd8\xff", "jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "png"),
-)
 
 
 def proof_kind(head: bytes) -> str | None:
     """'pdf', 'jpeg' or 'png' from a file's first bytes; None for anything else."""
-    for magic, kind in _MAGIC:
-        if head.startswith(magic):
-            return kind
-    return None
+    kind = uploads.kind_of(io.BytesIO(head))
+    return kind if kind in PROOF_KINDS else None
 
 
 def _read_head(upload, size: int = 16) -> bytes:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from people.models import User
 from people.phones import is_mainland_mobile, normalise_phone, to_halfwidth
 from people.scope import scope_of
+from people.uploads import SPREADSHEETS, check_upload
 
 from . import sessions
 from .models import CoursePage, SessionSignup, TrainingBase, TrainingSession
@@ -168,3 +169,8 @@ class PaperSheetForm(forms.Form):
         label=_("Filled-in sign-in sheet (.xlsx, .xls or .csv)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.xls,.csv"}),
     )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        check_upload(upload, allowed=SPREADSHEETS)
+        return upload

@@ -4,12 +4,36 @@ docs/deployment.md lists the variables and the processes (gunicorn, the task wor
 """
 
 import os
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
 from .environment import env_flag, env_int, env_list, required
+
+
+def _s3_origins(bucket: str, endpoint: str, region: str, style: str) -> list[str]:
+    """The origins signed media links point at: the endpoint (path style) and/or the
+    bucket's own host name (virtual-hosted style, what "auto" may choose)."""
+    if endpoint:
+        url = urlsplit(endpoint)
+        path_style = f"{url.scheme}://{url.netloc}"
+        virtual = f"{url.scheme}://{bucket}.{url.netloc}"
+        return {"path": [path_style], "virtual": [virtual]}.get(style, [path_style, virtual])
+    hosts = [f"{bucket}.s3.amazonaws.com"] + (
+        [f"{bucket}.s3.{region}.amazonaws.com"] * bool(region)
+    )
+    return [f"https://{host}" for host in hosts]
+
+
+def _with_media(policy: dict, origins: list[str]) -> dict:
+    return {
+        **policy,
+        "img-src": [*policy["img-src"], *origins],
+        "media-src": [*policy.get("media-src", policy["default-src"]), *origins],
+    }
+
 
 DEBUG = False
 SECRET_KEY = required("DJANGO_SECRET_KEY")
@@ -71,7 +95,15 @@ STATIC_ROOT = os.environ.get("ZHUANGMA_STATIC_ROOT") or STATIC_ROOT  # noqa: F40
 # Media (uploads, lesson videos, booklets, renditions): a directory, or S3-compatible object
 # storage when ZHUANGMA_S3_BUCKET is set, which every app node then shares.
 MEDIA_ROOT = os.environ.get("ZHUANGMA_MEDIA_ROOT") or MEDIA_ROOT  # noqa: F405
+# Where the browser fetches media from when it is not this site (the CSP must name it).
+MEDIA_ORIGINS = env_list("ZHUANGMA_MEDIA_ORIGIN")
 if os.environ.get("ZHUANGMA_S3_BUCKET"):
+    MEDIA_ORIGINS = MEDIA_ORIGINS or _s3_origins(
+        os.environ["ZHUANGMA_S3_BUCKET"],
+        os.environ.get("ZHUANGMA_S3_ENDPOINT_URL", ""),
+        os.environ.get("ZHUANGMA_S3_REGION", ""),
+        os.environ.get("ZHUANGMA_S3_ADDRESSING_STYLE", ""),
+    )
     STORAGES["default"] = {  # noqa: F405
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
@@ -93,19 +125,46 @@ if os.environ.get("ZHUANGMA_S3_BUCKET"):
 
 # HTTPS: the load balancer or reverse proxy terminates TLS and says so in X-Forwarded-Proto.
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_CONTENT_TYPE_NOSNIFF = True
+# The client's address for login rate limits and the audit log: the proxies in front append to
+# X-Forwarded-For; without this every login would seem to come from the proxy, and ten failures
+# anywhere would lock out everyone.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ZHUANGMA_TRUSTED_PROXY_COUNT", 1)
 SECURE_SSL_REDIRECT = True
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
-# ZHUANGMA_PLAIN_HTTP=1: plain http, for a load test or a smoke test on 127.0.0.1 only. It
-# turns off the Secure flag on cookies and the redirect to https, and nothing else.
+# HSTS: browsers that have seen the site once use https only, for a year, on every subdomain
+# (a plain-http subdomain would let a network attacker set cookies for this one).
+SECURE_HSTS_SECONDS = 365 * 24 * 3600
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# Preloading puts the registrable domain (e.g. example.gov.cn, with every subdomain) into the
+# browsers' built-in https-only lists, which takes months to undo: the owner of that domain
+# decides, so it is off unless ZHUANGMA_HSTS_PRELOAD=1. Intranet host names cannot be
+# preloaded at all. Without it, check --deploy's reminder (W021) is silenced as answered.
+SECURE_HSTS_PRELOAD = env_flag("ZHUANGMA_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# ZHUANGMA_PLAIN_HTTP=1: plain http, for a load test or a smoke test on loopback only (the
+# host names must all be loopback ones). It turns off the Secure flag on cookies, the redirect
+# to https and HSTS (a browser told to use https for 127.0.0.1 would refuse every later plain-
+# http server there), and nothing else.
 PLAIN_HTTP = env_flag("ZHUANGMA_PLAIN_HTTP")
 if PLAIN_HTTP:
+    _LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+    if not set(ALLOWED_HOSTS) <= _LOOPBACK:
+        raise ImproperlyConfigured(
+            "ZHUANGMA_PLAIN_HTTP is for loopback only: DJANGO_ALLOWED_HOSTS must name only "
+            f"{', '.join(sorted(_LOOPBACK))} (it names {', '.join(ALLOWED_HOSTS)})"
+        )
     SECURE_SSL_REDIRECT = False
     SESSION_COOKIE_SECURE = False
     CSRF_COOKIE_SECURE = False
     LANGUAGE_COOKIE_SECURE = False
+    SECURE_HSTS_SECONDS = 0
+
+# Media in object storage comes from its own host: pages may show its images and videos.
+if MEDIA_ORIGINS:
+    SECURE_CSP = _with_media(SECURE_CSP, MEDIA_ORIGINS)  # noqa: F405
+    ADMIN_CSP = _with_media(ADMIN_CSP, MEDIA_ORIGINS)  # noqa: F405
 
 # Logs go to stdout, one line each; the process manager or container runtime keeps them.
 LOGGING = {
@@ -114,11 +173,14 @@ LOGGING = {
     "formatters": {
         "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(process)d] %(message)s"},
     },
+    # Phone and ID numbers masked in every record (people.logfilters), as in base.py.
+    "filters": {"personal_data": {"()": "people.logfilters.MaskPersonalData"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "line",
+            "filters": ["personal_data"],
         },
     },
     "root": {"handlers": ["stdout"], "level": os.environ.get("ZHUANGMA_LOG_LEVEL", "INFO")},

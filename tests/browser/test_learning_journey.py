@@ -283,10 +283,11 @@ def test_video_lesson_refuses_a_report_claiming_the_whole_video_at_once(live_ser
     assert_no_horizontal_overflow(page)
 
     def report(intervals, position):
-        # As video-progress.js sends it: JSON, same-origin cookies, CSRF token from the cookie.
+        # As video-progress.js sends it: JSON, same-origin cookies, CSRF token from the page
+        # (the cookie is HttpOnly).
         return page.evaluate(
             """async ([url, intervals, position]) => {
-                const csrf = (document.cookie.match(/csrftoken=([^;]+)/) || [])[1] || "";
+                const csrf = document.querySelector("video[data-report-url]").dataset.csrfToken;
                 const response = await fetch(url, {
                     method: "POST", credentials: "same-origin",
                     headers: {"Content-Type": "application/json", "X-CSRFToken": csrf},

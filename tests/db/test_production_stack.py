@@ -164,9 +164,10 @@ def test_media_in_s3_compatible_storage_when_a_bucket_is_named():
     assert "X-Amz-Signature=" in url and "X-Amz-Expires=3600" in url
 
 
-def test_plain_http_switch_changes_the_secure_flags_and_the_redirect_only():
-    secure = production_settings()
-    plain = production_settings(ZHUANGMA_PLAIN_HTTP="1")
+def test_plain_http_switch_changes_the_secure_flags_the_redirect_and_hsts_only():
+    # Plain http is for loopback only (tests/db/test_deploy_checks.py: other hosts refused).
+    secure = production_settings(DJANGO_ALLOWED_HOSTS="127.0.0.1")
+    plain = production_settings(ZHUANGMA_PLAIN_HTTP="1", DJANGO_ALLOWED_HOSTS="127.0.0.1")
     flags = {
         "SECURE_SSL_REDIRECT",
         "SESSION_COOKIE_SECURE",
@@ -175,8 +176,9 @@ def test_plain_http_switch_changes_the_secure_flags_and_the_redirect_only():
     }
     assert all(secure[name] is True for name in flags)
     assert all(plain[name] is False for name in flags)
+    assert secure["SECURE_HSTS_SECONDS"] > 0 and plain["SECURE_HSTS_SECONDS"] == 0
     changed = {name for name in secure if secure[name] != plain.get(name)}
-    assert changed == flags | {"PLAIN_HTTP"}
+    assert changed == flags | {"PLAIN_HTTP", "SECURE_HSTS_SECONDS"}
 
 
 @pytest.mark.parametrize(
