@@ -1,7 +1,5 @@
 """Dashboards for city, district and street admins: their subtree by child unit, with charts."""
 
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -13,6 +11,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from people.audit import record
+from people.cells import workbook_bytes
 from people.downloads import xlsx_download
 from people.models import AuditEvent, OrgUnit
 from people.scope import scope_of
@@ -152,8 +151,7 @@ def dashboard_export(request):
         for row in rows:
             sheet.append(row)
         count += len(rows)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    content = workbook_bytes(workbook)
     record(
         request.user,
         AuditEvent.Action.EXPORT,
@@ -161,4 +159,4 @@ def dashboard_export(request):
         scope=scope.narrowed_to(unit),
         count=count,
     )
-    return xlsx_download(buffer.getvalue(), f"dashboard-{unit.code}")
+    return xlsx_download(content, f"dashboard-{unit.code}")

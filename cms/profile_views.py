@@ -5,8 +5,6 @@ anyone else gets a 404 (not a 403: whether a worker exists is itself not theirs 
 An admin's export of someone else's profile is audited.
 """
 
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
@@ -17,6 +15,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from people.audit import record
+from people.cells import workbook_bytes
 from people.models import AuditEvent, WorkerProfile
 from people.scope import scope_of
 from training.certificates import html_to_pdf
@@ -332,9 +331,8 @@ def _best_text(best: dict) -> str:
 @login_required
 def profile_xlsx(request, user_id):
     subject, scope = _subject(request, user_id)
-    buffer = io.BytesIO()
-    profile_workbook(build_profile(subject)).save(buffer)
+    content = workbook_bytes(profile_workbook(build_profile(subject)))
     _audit_export(request, subject, scope, "xlsx")
-    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
+    response = HttpResponse(content, content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{_filename(subject, "xlsx")}"'
     return response

@@ -25,6 +25,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from people.cells import neutralise_cell, workbook_bytes
 from people.models import OrgUnit, User
 from training.certificates import html_to_pdf
 
@@ -34,7 +35,6 @@ from .messages import scoring_message
 from .models import Appearance, RoundResult, ScoreSheet, Stage
 from .results import contestant_number, judge_label, stage_rules
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FONT = Font(bold=True)
 NOTE_FONT = Font(italic=True, color="B3261E")
 SCORE_FORMAT = "0.00"
@@ -48,8 +48,7 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def safe_text(value) -> str:
     """Text a spreadsheet shows as text: a leading =, +, -, @ would make it a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return neutralise_cell("" if value is None else str(value))
 
 
 def number(value) -> Decimal | None:
@@ -101,12 +100,6 @@ def _note(sheet, text: str):
     sheet.append([])
     sheet.append([safe_text(text)])
     sheet.cell(row=sheet.max_row, column=1).font = NOTE_FONT
-
-
-def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------------------------------
@@ -256,7 +249,7 @@ def stage_workbook(stage: Stage) -> tuple[bytes, int]:
         for pk, label in data["judges"]
     ]
     _sheet(workbook, _("Judges"), [Column(_("Judge"), 8), Column(_("Name"), 16)], legend)
-    return _save(workbook), count
+    return workbook_bytes(workbook), count
 
 
 # ---------------------------------------------------------------------------------------
@@ -317,7 +310,7 @@ def round_workbook(result: RoundResult) -> tuple[bytes, int]:
         },
     )
     _judges_sheet(workbook, result, stages, names)
-    return _save(workbook), count
+    return workbook_bytes(workbook), count
 
 
 def _judges_sheet(workbook, result: RoundResult, stages, names):

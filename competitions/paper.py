@@ -7,7 +7,6 @@ rows become ENTERED sheets; someone other than the person who uploaded them conf
 submits them (the Tabbycat rule: whoever enters a paper ballot cannot confirm it).
 """
 
-import io
 import re
 from decimal import Decimal
 
@@ -18,12 +17,14 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from people.cells import workbook_bytes
 from people.models import User
 from people.phones import normalise_phone, to_halfwidth
 from people.roster.messages import describe, row_message
 from people.roster.reader import RosterFileError, read_table
 from people.roster.rules import cell_text
 
+from . import audit
 from .judging import (
     check_value,
     codes_text,
@@ -124,6 +125,10 @@ def import_paper_sheets(stage: Stage, data: bytes, filename: str, by) -> list[Sc
     with transaction.atomic():
         stage = Stage.objects.select_for_update().get(pk=stage.pk)
         require_open(stage)
+        # A judge submitting online locks their appearance, not the stage: lock the stage's
+        # appearances too before reading its sheets, or a submission landing between that
+        # read and these writes would be written over by the paper.
+        list(stage.appearances.select_for_update().order_by("pk").values_list("pk", flat=True))
         rows, problems = _check_rows(stage, table)
         if problems:
             raise ValidationError([ValidationError(p, code="invalid") for p in problems])
@@ -131,7 +136,10 @@ def import_paper_sheets(stage: Stage, data: bytes, filename: str, by) -> list[Sc
             raise ValidationError(_("The file has no score rows."), code="invalid")
         try:
             with transaction.atomic():
-                return [_enter(stage, row, by) for row in rows]
+                entered = [_enter(stage, row, by) for row in rows]
+                # Last, once no row can wait on a judge's sheet (competitions/audit.py).
+                audit.score_changed(entered, ScoreChange.Kind.ENTERED, by)
+                return entered
         except IntegrityError:
             raise ValidationError(
                 _("A judge submitted a sheet while the file was read; upload it again."),
@@ -230,7 +238,7 @@ def _enter(stage: Stage, row: dict, by) -> ScoreSheet:
     sheet.submission_id = sheet.submitted_at = sheet.confirmed_by = None
     sheet.entered_by = by
     sheet.save()
-    record_change(sheet, ScoreChange.Kind.ENTERED, by, old=old, new=row["values"])
+    record_change(sheet, ScoreChange.Kind.ENTERED, by, old=old, new=row["values"], audited=False)
     return sheet
 
 
@@ -245,7 +253,7 @@ def confirm_paper_sheets(sheets, by) -> list[ScoreSheet]:
         locked = list(
             ScoreSheet.objects.select_for_update(of=("self",))
             .filter(pk__in=ids)
-            .select_related("appearance__stage__round__competition")
+            .select_related("appearance__stage__round__competition__owner_unit", "judge")
             .order_by("appearance__order", "judge_id")
         )
         if not locked:
@@ -291,11 +299,6 @@ def awaiting_confirmation(stage: Stage):
 # --------------------------------------------------------------------------- template
 
 
-def _safe(text: str) -> str:
-    # A cell starting with = + - @ would be read by Excel as a formula.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def criterion_headers(criteria) -> list[str]:
     """Titles when they tell the criteria apart, else the codes."""
     titles = [c.title for c in criteria]
@@ -319,14 +322,12 @@ def template_workbook(stage: Stage, room=None) -> bytes:
     if room is not None:
         assignments = assignments.filter(appearance__room=room)
     for a in assignments.order_by("appearance__order", "judge__username"):
-        sheet.append([a.appearance.blind_code, a.judge.username, _safe(a.judge.real_name or "")])
+        sheet.append([a.appearance.blind_code, a.judge.username, a.judge.real_name or ""])
     legend = workbook.create_sheet("评分项")
     legend.append(["评分项", "代码", "满分", "步长"])
     for c in criteria:
         legend.append([c.title, c.code, float(c.max_points), float(c.step)])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+    return workbook_bytes(workbook)
 
 
 __all__ = [

@@ -62,6 +62,8 @@ from decimal import ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal, InvalidOpe
 import numpy as np
 import pandas as pd
 
+from people.cells import neutralise_cell
+
 ZERO = Decimal(0)
 ONE = Decimal(1)
 CENT = Decimal("0.01")
@@ -938,12 +940,16 @@ def _negated(total: Decimal, tie_breaks: tuple[Decimal, ...]) -> tuple[Decimal, 
 
 def write_ranking_csv(ranking: pd.DataFrame, target) -> None:
     """Write `ranking` as UTF-8 CSV with "\\n" line ends to a path or a text file object.
-    Decimals are written in plain notation as published ("87.50"), missing scores empty."""
+    Decimals are written in plain notation as published ("87.50"), missing scores empty; text
+    a spreadsheet would run as a formula (an award named "=…") gets a leading apostrophe."""
     with _text_output(target) as output:
         writer = csv.writer(output, lineterminator="\n")
         writer.writerow(ranking.columns)
         for values in ranking.itertuples(index=False, name=None):
-            writer.writerow(_cell(value) for value in values)
+            writer.writerow(
+                neutralise_cell(_cell(value)) if isinstance(value, str) else _cell(value)
+                for value in values
+            )
 
 
 # --------------------------------------------------------------------------- using a ranking

@@ -32,6 +32,7 @@ from .models import (
     Round,
     Stage,
 )
+from .scenario_views import MAX_QUERY_LENGTH
 from .setup_forms import (
     CompetitionForm,
     ConflictForm,
@@ -542,7 +543,7 @@ def registrations(request, pk):
     )
     if status in Registration.Status.values:
         rows = rows.filter(status=status)
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     is_open = reg.registration_open(competition)
     candidates = None
     if is_open and may_nominate(request.user, competition):

@@ -24,8 +24,11 @@ from .phones import mask_phone
 from .roster import export, jobs
 from .roster.messages import describe_row_error
 from .scope import scope_of
+from .uploads import SPREADSHEETS, check_upload
 
 PAGE_SIZE = 50
+# Longer search text finds no name and makes a LIKE pattern SQLite refuses (over 50,000 bytes).
+MAX_QUERY_LENGTH = 100
 
 
 def admin_required(view):
@@ -47,7 +50,7 @@ def admin_required(view):
 def roster(request):
     reveal = request.GET.get("reveal") == "1" and may_see_personal_data(request.user)
     profiles = export.profiles_in(request.scope)
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
     if query:
         profiles = profiles.filter(
             Q(user__real_name__contains=query)
@@ -161,6 +164,7 @@ class UploadForm(forms.Form):
             )
         if upload.size == 0:
             raise forms.ValidationError(_("The file is empty."))
+        check_upload(upload, allowed=SPREADSHEETS)
         return upload
 
 

@@ -23,8 +23,11 @@ def _find(code: str) -> Certificate | None:
 def certificate_lookup(request):
     """A form to type a code; with ?code=… it goes to that code's page."""
     code = certificates.normalise_code(request.GET.get("code", ""))
-    if code:
+    if code and "/" not in code:
         return redirect("certificate_verify", code=code)
+    if code:  # no code has a slash, and no URL could carry one
+        context = {"searched": True, "code": code}
+        return render(request, "training/certificates/verify.html", context, status=404)
     return render(request, "training/certificates/verify.html", {"searched": False})
 
 

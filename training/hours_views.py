@@ -1,7 +1,6 @@
 """Learning-hours pages: my hours, the city's requirements, who is behind, corrections, and
 outside training declared by workers and decided by their street."""
 
-import io
 from decimal import Decimal
 
 from django.contrib import messages
@@ -19,6 +18,7 @@ from openpyxl import Workbook
 
 from people import levels
 from people.audit import record
+from people.cells import workbook_bytes
 from people.downloads import xlsx_download
 from people.models import AuditEvent, OrgUnit, WorkerProfile
 from people.scope import Scope, scope_of
@@ -395,8 +395,7 @@ def behind_export(request):
     for group in data["summary"]:
         average = float(group["average"]) if group["average"] is not None else None
         units.append([group["unit"].name, group["workers"], group["met"], group["behind"], average])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    content = workbook_bytes(workbook)
     place = data["unit"].name if data["unit"] else _("whole scope")
     record(
         request.user,
@@ -407,7 +406,7 @@ def behind_export(request):
         count=len(data["behind"]),
     )
     label = data["unit"].code if data["unit"] else "scope"
-    return xlsx_download(buffer.getvalue(), f"hours-behind-{data['year']}-{label}")
+    return xlsx_download(content, f"hours-behind-{data['year']}-{label}")
 
 
 # --- Outside training -----------------------------------------------------------------------

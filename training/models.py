@@ -231,7 +231,10 @@ class PlanItem(Orderable):
         return f"{self.plan} · {self.course}"
 
     def clean(self):
-        plan = self.plan
+        # An item of a plan being created has no plan yet (TrainingPlanForm checks it then).
+        plan = getattr(self, "plan", None)
+        if plan is None:
+            return
         if self.deadline and plan.start_date and self.deadline < plan.start_date:
             raise ValidationError({"deadline": _("The deadline is before the plan starts.")})
         if self.deadline and plan.end_date and self.deadline > plan.end_date:

@@ -10,7 +10,6 @@ saved, and every problem is reported with its row number.
 Headers are a fixed Chinese data format (like the roster's), not UI text.
 """
 
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -24,6 +23,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils.datetime import from_excel
 
 from people.audit import record
+from people.cells import workbook_bytes
 from people.models import AuditEvent, User
 from people.phones import normalise_phone, to_halfwidth
 from people.roster.messages import SheetProblem
@@ -142,8 +142,7 @@ def template_workbook(session: TrainingSession, by) -> bytes:
     for column, width in zip("ABCDEF", (6, 12, 16, 12, 12, 16), strict=True):
         sheet.column_dimensions[column].width = width
     sheet.print_title_rows = "4:4"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
+    content = workbook_bytes(workbook)
     record(
         by,
         AuditEvent.Action.EXPORT,
@@ -151,7 +150,7 @@ def template_workbook(session: TrainingSession, by) -> bytes:
         scope=Scope(paths=(session.base.unit.path,)),
         count=len(people),
     )
-    return buffer.getvalue()
+    return content
 
 
 # --------------------------------------------------------------------------- reading

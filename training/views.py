@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from people import xlsx_writer
 from people.audit import record
 from people.downloads import xlsx_download
 from people.models import AuditEvent, OrgUnit, User, WorkerProfile
 from people.scope import scope_of
 
-from . import plans, progress, rollup, xlsx_writer
+from . import plans, progress, rollup
 from .models import CoursePage, LessonPage, Tier, TrainingPlan
 
 MAX_INTERVALS = 50
@@ -39,9 +40,11 @@ def lesson_report(request, pk):
     lesson = get_object_or_404(LessonPage.objects.live(), pk=pk)
     try:
         data = json.loads(request.body or b"{}")
+        if not isinstance(data, dict):
+            raise TypeError
         intervals = [(float(a), float(b)) for a, b in data.get("intervals", [])][:MAX_INTERVALS]
         position = float(data.get("position", 0))
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, RecursionError):  # RecursionError: nested too deep
         return JsonResponse({"error": _("The report could not be read.")}, status=400)
     state = progress.report_video(request.user, lesson, intervals, position)
     duration = lesson.video_seconds or 0
@@ -104,7 +107,8 @@ def _drill_unit(request, plan, scope) -> OrgUnit:
     unit = plan.owner_unit
     if code:
         unit = OrgUnit.objects.filter(code=code, path__startswith=plan.owner_unit.path).first()
-        if unit is None:
+        # Inside the plan, and on the viewer's own branch: another district's units are refused.
+        if unit is None or not scope.overlaps(unit):
             raise Http404
     return unit
 

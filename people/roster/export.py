@@ -1,6 +1,5 @@
 """Spreadsheets going out: the import template, the roster of a scope, and the staffing summary."""
 
-import io
 from collections import Counter, defaultdict
 
 from django.db.models import Count
@@ -10,6 +9,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from .. import crypto
+from ..cells import workbook_bytes
 from ..idnumbers import mask_id_number
 from ..models import OrgUnit, WorkerProfile
 from ..phones import mask_phone
@@ -21,12 +21,6 @@ STAFF_PER_10K = 18
 POSITION_NAMES = {code: name for name, code in POSITIONS.items()}
 HEADER_FONT = Font(bold=True)
 REQUIRED_FILL = PatternFill("solid", fgColor="FDECEA")
-
-
-def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def _header(sheet, headers: list[str], widths: list[int]):
@@ -90,7 +84,7 @@ def template_workbook() -> bytes:
         cell.font = HEADER_FONT
     notes.column_dimensions["A"].width = 12
     notes.column_dimensions["C"].width = 70
-    return _save(workbook)
+    return workbook_bytes(workbook)
 
 
 def roster_rows(profiles, *, reveal: bool):
@@ -119,7 +113,7 @@ def roster_workbook(profiles, *, reveal: bool) -> bytes:
         sheet.append(row)
     for cell in sheet["G"][1:]:
         cell.number_format = "yyyy-mm-dd"
-    return _save(workbook)
+    return workbook_bytes(workbook)
 
 
 def staffing_summary(scope: Scope) -> list[dict]:
@@ -193,7 +187,7 @@ def summary_workbook(scope: Scope) -> bytes:
                 line["standard"],
             ]
         )
-    return _save(workbook)
+    return workbook_bytes(workbook)
 
 
 def profiles_in(scope: Scope):

@@ -76,6 +76,9 @@ MESSAGES = {
     "formula": gettext_lazy(
         "Row %(row)s, column “%(column)s” contains a formula. Paste the values instead (Paste Special → Values)."
     ),
+    "control_character": gettext_lazy(
+        "Row %(row)s, column “%(column)s” contains a control character, which cannot be stored. Delete the cell's content and type it again."
+    ),
 }
 
 

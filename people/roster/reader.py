@@ -57,6 +57,7 @@ ERROR_CODES = (
     "duplicate_column",  # column, first_column: header texts of two columns with the same key
     "merged_header",  # row, ref: a merged range (e.g. "A2:A3") overlapping the header row
     "formula",  # row, column (header text), count: formulas in matched columns (xlsx only)
+    "control_character",  # row, column (header text): a matched cell holds one (xls, csv)
     "too_many_rows",  # max_rows, rows, exact: rows is a lower bound / estimate when not exact
 )
 
@@ -81,6 +82,9 @@ _ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
 _UNPACKED_FACTOR = 10
 # Control characters that do not occur in text files (tab, LF, FF and CR do).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+# Control characters XML 1.0 cannot hold: a value with one could never be written to an .xlsx
+# export (openpyxl refuses it), and PostgreSQL refuses NUL. An xls or a CSV can carry them.
+_CELL_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _DELIMITERS = ",\t;"
 # csv.Sniffer is quadratic on some inputs (1.4 s for 16 KB of ',"'); 4 KB is ~40 rows, plenty.
 _SNIFF_SAMPLE = 4096
@@ -342,6 +346,9 @@ def _read_rows(search: _Search, limits: _Limits) -> Table:
         count += 1
         if count > limits.max_rows:
             _too_many_rows(sheet, it, cols, count, header_row, limits.max_rows)
+        for key, value in record.items():
+            if isinstance(value, str) and _CELL_CONTROL.search(value):
+                raise RosterFileError("control_character", row=row_number, column=headers[key])
         for first, stop, blank_values in pending:
             for number in range(first, stop):
                 rows.append((number, _record(blank_values or (), cols)))

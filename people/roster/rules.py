@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from ..cells import restore_cell
 from ..idnumbers import id_number_problem, mask_id_number, normalise_id_number
 from ..phones import is_mainland_mobile, normalise_phone, to_halfwidth
 
@@ -77,7 +78,8 @@ def cell_text(value: object) -> str:
         return value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
-    return _EDGES.sub("", to_halfwidth(str(value)))
+    # '=… is how our exports write text starting with a formula character (people.cells).
+    return restore_cell(_EDGES.sub("", to_halfwidth(str(value))))
 
 
 def _without_cjk_spaces(text: str) -> str:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import openpyxl
 
-from training import xlsx_writer
+from people import xlsx_writer
 
 
 def read(content: bytes):
@@ -41,7 +41,7 @@ def test_values_of_each_type_read_back():
         ("姓名", "学时", "完成日期"),
         ("张晓梅", 12, datetime(2026, 3, 1)),
         ("王二", 2.5, datetime(2026, 11, 27)),
-        ("", None, True),
+        (None, None, True),  # an empty text is an empty cell
     ]
 
 

@@ -14,6 +14,8 @@ from decimal import Decimal
 from functools import lru_cache
 from xml.sax.saxutils import quoteattr
 
+from people.cells import neutralise_cell
+
 EXCEL_EPOCH = date(1899, 12, 30)
 # XML 1.0 forbids most control characters (a name pasted from elsewhere may carry one): dropped.
 _INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -69,7 +71,11 @@ def _text(value: str) -> str:
 @lru_cache(maxsize=8192)
 def _text_cell(value: str) -> str:
     # Names of units, courses and positions repeat on every row: each is escaped once.
-    return f'<c t="inlineStr"><is><t xml:space="preserve">{_text(value)}</t></is></c>'
+    # Text that a spreadsheet would run as a formula gets its apostrophe (people.cells).
+    text = neutralise_cell(_text(value))  # after dropping characters XML forbids
+    if not text:
+        return "<c/>"  # an empty cell, as a spreadsheet makes it: not a cell holding ""
+    return f'<c t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 def _number_cell(value) -> str:
