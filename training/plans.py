@@ -144,8 +144,10 @@ def sync_plan(plan: TrainingPlan) -> int:
             if uid not in have
         ]
         Enrolment.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+        # Over everyone, not only `have`: a worker who enrolled themselves since it was read
+        # is one of the conflicts ignored above, and is required now all the same.
         Enrolment.objects.filter(
-            course_id=item.course_id, user_id__in=list(have), required=False
+            course_id=item.course_id, user_id__in=users, required=False
         ).update(required=True, deadline=item.deadline)
         created += len(new)
     return created

@@ -200,7 +200,10 @@ def save_session(session: TrainingSession) -> list[SessionSignup]:
     people already confirmed."""
     with transaction.atomic():
         if session.pk:
-            _locked(session)
+            # The form's copy was read before the lock: a cancellation since then must stand,
+            # not be saved over.
+            if _locked(session).status == TrainingSession.Status.CANCELLED:
+                _refuse(_("This session has been cancelled."), "cancelled")
             confirmed = session.signups.filter(status=Signup.CONFIRMED).count()
             if session.capacity < confirmed:
                 raise ValidationError(

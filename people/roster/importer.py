@@ -11,11 +11,11 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.db import transaction
+from django.db import connection, transaction
 
 from .. import crypto
 from ..audit import record
-from ..models import AuditEvent, OrgUnit, Role, Transfer, User, WorkerProfile
+from ..models import AuditEvent, OrgUnit, Role, RosterImport, Transfer, User, WorkerProfile
 from ..scope import Scope
 from . import reader, rules
 
@@ -23,6 +23,8 @@ NEW, UPDATED, UNCHANGED = "new", "updated", "unchanged"
 TEMPLATE_HEADERS = {column.key: column.header for column in rules.COLUMNS}
 # SQLite refuses statements with too many parameters; look people up in slices.
 LOOKUP_CHUNK = 900
+# The PostgreSQL advisory lock every roster write holds (any number no other lock uses).
+ROSTER_WRITE_LOCK = 0x7A4D_0001
 
 
 @dataclass
@@ -390,3 +392,39 @@ def apply(outcome: Outcome, *, actor, scope: Scope, roster_import=None, filename
             count=1,
         )
     return counts
+
+
+def lock_roster_writes() -> None:
+    """Wait for any other roster write to finish, then hold the lock until this transaction ends.
+
+    Two imports checked side by side (two admins, or one confirming twice) would both take the
+    same person for new, and the second would die on the unique phone, or write over the first
+    one's updates from a stale check. One lock for the whole tree, not one per scope: a city's
+    and a district's rosters name the same people.
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ROSTER_WRITE_LOCK])
+    else:
+        # SQLite has one writer at a time: an UPDATE (even of no row) takes the database's
+        # write lock now, before the check reads, as people.audit does.
+        RosterImport.objects.filter(pk=None).update(progress=0)
+
+
+def check_and_apply(
+    table: reader.Table,
+    *,
+    scope: Scope,
+    allow_transfer: bool = False,
+    actor,
+    roster_import=None,
+    filename: str = "",
+) -> Outcome:
+    """Check `table` and, if every row is good, apply it: one transaction under the roster lock,
+    so that what is written is what this check saw. Returns the outcome of the check."""
+    with transaction.atomic():
+        lock_roster_writes()
+        outcome = check(table, scope=scope, allow_transfer=allow_transfer)
+        if outcome.ok:
+            apply(outcome, actor=actor, scope=scope, roster_import=roster_import, filename=filename)
+    return outcome

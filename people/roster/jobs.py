@@ -45,11 +45,11 @@ def _progress(roster_import: RosterImport, start: int, span: int):
     return report
 
 
-def _checked(roster_import: RosterImport, progress_start: int, progress_span: int):
-    """Read and check the stored file; records a file-level refusal on the import."""
+def _table(roster_import: RosterImport):
+    """The stored file's table, or None after recording on the import why it cannot be read."""
     data = crypto.decrypt_bytes(roster_import.file_encrypted)
     try:
-        table = importer.read(data, roster_import.filename)
+        return importer.read(data, roster_import.filename)
     except RosterFileError as error:
         roster_import.status = RosterImport.Status.REJECTED
         roster_import.file_error = describe(error.code, error.params)
@@ -57,6 +57,9 @@ def _checked(roster_import: RosterImport, progress_start: int, progress_span: in
         roster_import.finished_at = timezone.now()
         roster_import.save()
         return None
+
+
+def _check(roster_import: RosterImport, table, progress_start: int, progress_span: int):
     return importer.check(
         table,
         scope=import_scope(roster_import),
@@ -72,10 +75,10 @@ def _record_outcome(roster_import: RosterImport, outcome: importer.Outcome):
 
 def run_check(import_id: int):
     roster_import = RosterImport.objects.select_related("created_by", "unit").get(pk=import_id)
-    outcome = _checked(roster_import, 0, 100)
-    if outcome is None:
+    table = _table(roster_import)
+    if table is None:
         return
-    _record_outcome(roster_import, outcome)
+    _record_outcome(roster_import, _check(roster_import, table, 0, 100))
     roster_import.status = RosterImport.Status.CHECKED
     roster_import.progress = 100
     roster_import.save()
@@ -96,30 +99,34 @@ def confirm(roster_import: RosterImport) -> bool:
 
 def run_apply(import_id: int):
     roster_import = RosterImport.objects.select_related("created_by", "unit").get(pk=import_id)
-    # Check again: people or units may have changed since the preview.
-    outcome = _checked(roster_import, 0, 80)
-    if outcome is None:
+    table = _table(roster_import)
+    if table is None:
         return
+    # People or units may have changed since the preview: check again here, with the progress
+    # bar moving and without holding up other imports, then once more under the roster lock
+    # where it is written (another import may have written the same people meanwhile).
+    outcome = _check(roster_import, table, 0, 80)
+    status = RosterImport.Status.CHECKED
+    if outcome.ok:
+        try:
+            outcome = importer.check_and_apply(
+                table,
+                scope=import_scope(roster_import),
+                allow_transfer=roster_import.allow_transfer,
+                actor=roster_import.created_by,
+                roster_import=roster_import,
+                filename=roster_import.filename,
+            )
+        except Exception:
+            log.exception("roster import %s failed", import_id)
+            status = RosterImport.Status.FAILED
+        else:
+            if outcome.ok:
+                status = RosterImport.Status.DONE
+                roster_import.file_encrypted = b""  # personal data no longer needed
     _record_outcome(roster_import, outcome)
-    if not outcome.ok:
-        roster_import.status = RosterImport.Status.CHECKED
-        roster_import.progress = 100
-        roster_import.save()
-        return
-    try:
-        importer.apply(
-            outcome,
-            actor=roster_import.created_by,
-            scope=import_scope(roster_import),
-            roster_import=roster_import,
-            filename=roster_import.filename,
-        )
-    except Exception:
-        log.exception("roster import %s failed", import_id)
-        roster_import.status = RosterImport.Status.FAILED
-    else:
-        roster_import.status = RosterImport.Status.DONE
-        roster_import.file_encrypted = b""  # personal data no longer needed
+    roster_import.status = status
     roster_import.progress = 100
-    roster_import.finished_at = timezone.now()
+    if status != RosterImport.Status.CHECKED:
+        roster_import.finished_at = timezone.now()
     roster_import.save()

@@ -42,13 +42,19 @@ class Command(BaseCommand):
             table = importer.read(data, file.name)
         except RosterFileError as error:
             raise CommandError(describe(error.code, error.params)) from error
-        outcome = importer.check(table, scope=scope, allow_transfer=allow_transfer)
-        counts = outcome.counts
+        if dry_run:
+            outcome = importer.check(table, scope=scope, allow_transfer=allow_transfer)
+        else:
+            # Checked again and written under the roster lock: a web import at the same time
+            # cannot slip in between (people/roster/importer.py).
+            outcome = importer.check_and_apply(
+                table, scope=scope, allow_transfer=allow_transfer, actor=None, filename=file.name
+            )
         summary = (
             _(
                 "%(new)d new, %(updated)d updated, %(unchanged)d unchanged, %(invalid)d invalid rows."
             )
-            % counts
+            % outcome.counts
         )
         if not outcome.ok:
             for error in outcome.errors:
@@ -57,5 +63,4 @@ class Command(BaseCommand):
         if dry_run:
             self.stdout.write(_("%(summary)s Dry run: nothing was written.") % {"summary": summary})
             return
-        importer.apply(outcome, actor=None, scope=scope, filename=file.name)
         self.stdout.write(_("%(summary)s Imported.") % {"summary": summary})
