@@ -7,7 +7,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from people.scope import scope_of
 
-from .exam_admin import TRAINING_MENU_HOOK, ExamViewSet, QuestionViewSet
+from .exam_admin import TRAINING_MENU_HOOK, ExamViewSet, QuestionViewSet, ScopedChooserViewSet
 from .models import TrainingPlan
 from .tasks import sync_plan_enrolments
 
@@ -19,6 +19,8 @@ class TrainingPlanViewSet(SnippetViewSet):
     menu_name = "plans"
     list_display = ["title", "owner_unit", "start_date", "end_date", "audience", "published"]
     list_filter = ["published", "audience"]
+    # The chooser lists and returns only plans in the editor's scope, like the listing.
+    chooser_viewset_class = ScopedChooserViewSet
 
     def get_queryset(self, request):
         scope = scope_of(request.user)
