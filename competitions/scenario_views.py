@@ -12,11 +12,10 @@ from django.db.models import Exists, F, OuterRef, Prefetch, Q
 from django.shortcuts import render
 
 from people.models import OrgUnit
+from people.requests import typed_query
 
 from .access import reads_confidential_scenarios
 from .models import ScenarioPage, Stage
-
-MAX_QUERY_LENGTH = 100
 
 
 def plain(number) -> str:
@@ -75,7 +74,7 @@ def scenario_library(request):
     confidential = reads_confidential_scenarios(request.user)
     readable = readable_cards(request.user, confidential)
     units = list(_publishing_units(readable))
-    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    query = typed_query(request)
     unit_code = request.GET.get("unit", "").strip()
 
     cards = readable

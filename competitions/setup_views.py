@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from people import levels
 from people.models import User, WorkerProfile
+from people.requests import typed_query
 from people.scope import ancestor_paths, scope_of
 
 from . import registration as reg
@@ -32,7 +33,6 @@ from .models import (
     Round,
     Stage,
 )
-from .scenario_views import MAX_QUERY_LENGTH
 from .setup_forms import (
     CompetitionForm,
     ConflictForm,
@@ -543,7 +543,7 @@ def registrations(request, pk):
     )
     if status in Registration.Status.values:
         rows = rows.filter(status=status)
-    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    query = typed_query(request)
     is_open = reg.registration_open(competition)
     candidates = None
     if is_open and may_nominate(request.user, competition):

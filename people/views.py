@@ -21,14 +21,13 @@ from .downloads import xlsx_download
 from .idnumbers import mask_id_number
 from .models import AuditEvent, OrgUnit, RosterImport
 from .phones import mask_phone
+from .requests import typed_query
 from .roster import export, jobs
 from .roster.messages import describe_row_error
 from .scope import scope_of
 from .uploads import SPREADSHEETS, check_upload
 
 PAGE_SIZE = 50
-# Longer search text finds no name and makes a LIKE pattern SQLite refuses (over 50,000 bytes).
-MAX_QUERY_LENGTH = 100
 
 
 def admin_required(view):
@@ -50,7 +49,7 @@ def admin_required(view):
 def roster(request):
     reveal = request.GET.get("reveal") == "1" and may_see_personal_data(request.user)
     profiles = export.profiles_in(request.scope)
-    query = request.GET.get("q", "").strip()[:MAX_QUERY_LENGTH]
+    query = typed_query(request)
     if query:
         profiles = profiles.filter(
             Q(user__real_name__contains=query)
