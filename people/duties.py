@@ -7,7 +7,7 @@
 
 The security and audit duties are the groups below (made, with their permissions, by the
 migration 0005_duties). One account holds at most one duty: the Wagtail user form and
-`grant_duty` refuse a second, and a system check warns about any account that has two.
+`grant_duty` refuse a second, and `manage.py check --database default` warns about any account that has two.
 """
 
 from django.contrib.auth.models import Group
