@@ -556,6 +556,10 @@ def test_my_bookmarks_lists_own_live_bookmarks_newest_first(client, library):
     assert response["Location"] == "/cases/bookmarks/"
     response = client.post(url("bookmark", cases["a"]), {"next": "https://evil.example/"})
     assert response["Location"] == f"{cases['a'].url}#learn"
+    # Not a path (Django's redirect() would try "-1" as a view name: a 500).
+    for junk in ("-1", "bookmarks", "//evil.example/"):
+        response = client.post(url("bookmark", cases["a"]), {"next": junk})
+        assert response["Location"] == f"{cases['a'].url}#learn"
 
 
 def test_my_bookmarks_needs_login(client, world):
