@@ -58,8 +58,11 @@ WORKERS_PER_COMMUNITY = 10
 DEMO_AREA_CODE = "990101"
 # Demo logins allowed to see ID and mobile numbers in full (each look is audited).
 PERSONAL_DATA_VIEWERS = ("city_admin", "street_admin")
-# The audit administrator's login (people/duties.py): the audit log, nothing else.
-AUDITOR = "auditor"
+# The duty holders' logins (三员分立, people/duties.py): login, name, duty.
+DUTY_HOLDERS = [
+    ("auditor", "何文清", duties.AUDIT),  # the audit log, nothing else
+    ("security", "罗安平", duties.SECURITY),  # accounts, roles, lock-outs
+]
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦傅方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华玉兰萍红建华志强文海燕建国春梅晓东丹丹慧敏雪梅国庆志刚秋菊宏伟晓燕建军凤英雅琴海波淑珍立新红梅永强美玲俊杰桂芝德明爱华"
@@ -197,13 +200,9 @@ def load_demo() -> list[Login]:
                 )
             )
         logins.append(Login(str(Role.Kind(kind).label), username, unit.name_path()))
-    logins.append(_auditor(len(STAFF) + 1, password_hash, city))
+    for n, (username, real_name, duty) in enumerate(DUTY_HOLDERS, start=len(STAFF) + 1):
+        user = _user(username, real_name, f"1990001{n:04d}", password_hash)
+        if duty not in duties.duties_of(user):
+            duties.grant(user, duty)
+        logins.append(Login(str(duties.LABELS[duty]), username, city.name_path()))
     return logins
-
-
-def _auditor(n: int, password_hash, city) -> Login:
-    """The audit administrator: reads and exports the audit log, nothing else (三员分立)."""
-    user = _user(AUDITOR, "何文清", f"1990001{n:04d}", password_hash)
-    if duties.AUDIT not in duties.duties_of(user):
-        duties.grant(user, duties.AUDIT)
-    return Login(str(duties.LABELS[duties.AUDIT]), AUDITOR, city.name_path())

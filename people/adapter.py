@@ -6,6 +6,7 @@ from allauth.mfa.adapter import DefaultMFAAdapter
 from django.core.cache import cache
 from django.utils.translation import gettext_lazy as _
 
+from . import lockouts
 from .access import requires_mfa
 from .audit import record
 from .audit_signals import masked_login
@@ -61,7 +62,7 @@ class AccountAdapter(DefaultAccountAdapter):
         # and username), so count per account or 5 + 5 wrong guesses would get through.
         user = self._account(credentials)
         if user is not None:
-            return f"account:{user.pk}"
+            return lockouts.account_key(user)
         return super()._get_login_attempts_cache_key(request, **credentials)
 
     def authentication_failed(self, request, **credentials):

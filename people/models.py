@@ -268,6 +268,7 @@ class AuditEvent(models.Model):
         LOGIN = "login", _("Logged in")
         LOGIN_FAILED = "login_failed", _("Failed to log in")
         LOCKED_OUT = "locked_out", _("Locked out after failed logins")
+        LOCKOUT_LIFTED = "lockout_lifted", _("Lifted a lock-out")
         LOGOUT = "logout", _("Logged out")
         PASSWORD_CHANGE = "password_change", _("Changed a password")
         MFA_CHANGE = "mfa_change", _("Changed two-factor authentication")

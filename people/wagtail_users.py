@@ -3,15 +3,21 @@ last name) and to 三员分立: one administrator duty per account, and only a s
 (superuser) makes another. Installed by people.apps.WagtailUsersConfig."""
 
 from django import forms
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import path
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_POST
 from wagtail.admin.auth import permission_denied
 from wagtail.users import forms as wagtail_forms
 from wagtail.users.views import users as wagtail_views
 
-from . import duties
+from . import duties, lockouts
+from .audit import record
 from .fields import MobileField
-from .models import User
+from .models import AuditEvent, Role, User
 
 FIELDS = ["username", "real_name", "phone", "email", "is_superuser", "groups"]
 
@@ -24,6 +30,8 @@ class DutiesFormMixin(forms.Form):  # a Form, so that its fields are declared on
 
     def __init__(self, *args, editor=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if "username" in self.fields:  # Wagtail's wording has no Chinese translation
+            self.fields["username"].help_text = _("Letters, digits and @ . + - _ only.")
         if "is_superuser" in self.fields and not (editor is not None and editor.is_superuser):
             # A security administrator manages accounts, but never makes a system administrator.
             self.fields["is_superuser"].disabled = True
@@ -67,13 +75,46 @@ class CreateView(EditorMixin, wagtail_views.CreateView):
     pass
 
 
+def may_manage(editor, account) -> bool:
+    """Whether `editor` manages `account`: the security administrator's permission, and only a
+    system administrator manages a system administrator (one resetting their password would
+    become one; Wagtail already keeps others from deleting one)."""
+    if account.is_superuser and not editor.is_superuser:
+        return False
+    return editor.has_perm("people.change_user")
+
+
 class EditView(EditorMixin, wagtail_views.EditView):
     def dispatch(self, request, *args, **kwargs):
-        # Only a system administrator edits one (Wagtail already keeps others from deleting one):
-        # a security administrator resetting their password would become one.
-        if self.object.is_superuser and not request.user.is_superuser:
+        if not may_manage(request.user, self.object):
             return permission_denied(request)
         return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["locked_until"] = lockouts.locked_until(self.request, self.object)
+        context["unit_roles"] = self.object.roles.exclude(kind=Role.Kind.WORKER).select_related(
+            "unit"
+        )
+        return context
+
+
+@require_POST
+def lift_lockout(request, pk):
+    """Let a locked-out account log in again before its lock-out ends (audited)."""
+    account = get_object_or_404(User, pk=pk)
+    if not may_manage(request.user, account):
+        return permission_denied(request)
+    name = {"user": account.real_name or account.get_username()}
+    if lockouts.lift(request, account):
+        record(request.user, AuditEvent.Action.LOCKOUT_LIFTED, account.get_username())
+        messages.success(request, gettext("%(user)s may log in again.") % name)
+    else:
+        messages.info(request, gettext("%(user)s was not locked out.") % name)
+    return redirect("wagtailusers_users:edit", account.pk)
+
+
+urlpatterns = [path("users/lift-lockout/<int:pk>/", lift_lockout, name="lift_lockout")]
 
 
 class UserViewSet(wagtail_views.UserViewSet):

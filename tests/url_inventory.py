@@ -40,6 +40,8 @@ from django.utils import translation
 OUR_APPS = ("people", "training", "competitions", "cms")
 _ROOT = Path(__file__).resolve().parent.parent
 _OUR_SNIPPET = re.compile(rf"^wagtailsnippet(s|choosers)_({'|'.join(OUR_APPS)})_")
+# Namespaces of the Wagtail viewsets we register (all their URLs, stock views included).
+OUR_VIEWSETS = ("roles",)
 
 # Third-party doors the matrix checks, by key.
 REPRESENTATIVES = (
@@ -131,7 +133,11 @@ def _inventory() -> list[Pattern]:
     for item, route, namespace, i18n in _walk(get_resolver()):
         view = _view_path(item.callback)
         name = f"{namespace}:{item.name}" if namespace and item.name else item.name
-        ours = _is_ours(item.callback) or bool(namespace and _OUR_SNIPPET.match(namespace))
+        ours = (
+            _is_ours(item.callback)
+            or bool(namespace and _OUR_SNIPPET.match(namespace))
+            or namespace in OUR_VIEWSETS
+        )
         found.append(
             Pattern(
                 key=name or route,
@@ -292,8 +298,9 @@ URL_OBJECTS: dict[str, dict[str, object]] = {
     "case_bookmark": {"pk": "case"},
     "case_useful": {"pk": "case"},
     "case_apply": {"pk": "case"},
-    # Wagtail admin views we replace (people.wagtail_users)
+    # Wagtail admin views we replace or add (people.wagtail_users, people.role_admin)
     "wagtailusers_users:edit": {"pk": "worker"},
+    "lift_lockout": {"pk": "worker"},
     # third-party representatives
     "wagtailadmin_pages:edit": {"page_id": "case"},
     "wagtailadmin_pages:add_subpage": {"parent_page_id": "section"},
@@ -312,6 +319,8 @@ def _objects_for(pattern: Pattern) -> dict[str, object]:
     if pattern.key in URL_OBJECTS:
         return URL_OBJECTS[pattern.key]
     namespace = (pattern.name or "").rpartition(":")[0]
+    if namespace == "roles":
+        return {p: "role" for p in pattern.params}
     if _OUR_SNIPPET.match(namespace):
         attr = _SNIPPET_OBJECTS.get(namespace.split("_", 1)[1])
         if attr:

@@ -228,18 +228,21 @@ def test_api_tokens_given_and_taken_back_are_recorded(judged):
     assert revoked.actor_id == admin.pk and revoked.what == granted.what
 
 
-def test_the_demo_has_an_audit_administrator_and_loading_again_changes_nothing():
-    from cms.demo import AUDITOR, load_demo
+def test_the_demo_has_one_administrator_per_duty_and_loading_again_changes_nothing():
+    from cms.demo import load_demo
     from people import duties
     from people.models import User
 
     logins = load_demo()
-    auditor = User.objects.get(username=AUDITOR)
+    auditor = User.objects.get(username="auditor")
+    security = User.objects.get(username="security")
     assert duties.duties_of(auditor) == {duties.AUDIT}
-    assert AUDITOR in [login.login for login in logins]
+    assert duties.duties_of(security) == {duties.SECURITY}
+    assert {"auditor", "security"} <= {login.login for login in logins}
     assert auditor.has_perm("people.view_auditevent") and auditor.has_perm(
         "people.export_auditevent"
     )
+    assert security.has_perm("people.add_role") and not security.has_perm("people.view_auditevent")
     length = AuditEvent.objects.count()
     load_demo()
     assert AuditEvent.objects.count() == length

@@ -42,6 +42,7 @@ from people.admin import OrgUnitAdmin
 from people.audit_views import AuditFilterSet
 from people.forms import LoginForm
 from people.models import AuditEvent, Role
+from people.role_admin import RoleForm
 from people.scope import scope_of
 from people.views import UploadForm
 from people.wagtail_users import UserCreationForm, UserEditForm
@@ -196,6 +197,7 @@ REGISTRY = {
     "people.views.UploadForm": lambda w, d, f: UploadForm(
         d, f, scope=scope_of(w.city_admin), max_mb=1
     ),
+    "people.role_admin.RoleForm": lambda w, d, f: RoleForm(d, for_user=w.superuser),
     "people.wagtail_users.DutiesFormMixin": NotBuilt("a mixin: fuzzed in the two user forms"),
     "people.wagtail_users.UserCreationForm": lambda w, d, f: UserCreationForm(
         d, editor=w.superuser

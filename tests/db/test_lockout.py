@@ -8,8 +8,9 @@ import time
 
 import pytest
 from allauth.core.internal import ratelimit
+from django.test import Client
 
-from people.models import AuditEvent
+from people.models import AuditEvent, User
 from tests.factories import PASSWORD, make_user
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +162,82 @@ def test_login_restricted_pages_send_visitors_to_allauth(client):
     response = client.get(home.url)
     assert response.status_code == 302
     assert response["Location"] == f"/accounts/login/?next={home.url}"
+
+
+# --- The security administrator lifts a lock-out early -----------------------------------------
+
+
+def security_admin(username="security_t"):
+    from people import duties
+    from tests.factories import activate_totp
+
+    user = make_user(username=username)
+    duties.grant(user, duties.SECURITY)
+    activate_totp(user)
+    return user
+
+
+def edit_page(client, user):
+    return client.get(f"/admin/users/edit/{user.pk}/").content.decode()
+
+
+def test_the_security_administrator_sees_the_lock_out_and_lifts_it(client, clock):
+    user = make_user(username="zhangxm", real_name="张晓梅")
+    for _ in range(5):
+        attempt(client, "zhangxm", "Wrong-guess-1")
+    admin = security_admin()
+    staff = Client()
+    staff.force_login(admin)
+
+    page = edit_page(staff, user)
+    lift_url = f"/admin/users/lift-lockout/{user.pk}/"
+    assert f'formaction="{lift_url}"' in page
+
+    response = staff.post(lift_url)
+    assert response.status_code == 302 and response["Location"] == f"/admin/users/edit/{user.pk}/"
+    assert f'formaction="{lift_url}"' not in edit_page(staff, user)
+    [entry] = AuditEvent.objects.filter(action=AuditEvent.Action.LOCKOUT_LIFTED)
+    assert entry.actor_id == admin.pk and entry.what == "zhangxm"
+
+    # The worker gets in at once, from the address that failed.
+    assert attempt(client, "zhangxm", PASSWORD).status_code == 302
+
+    # Lifting again finds nothing to lift and records nothing.
+    staff.post(lift_url)
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.LOCKOUT_LIFTED).count() == 1
+
+
+def test_an_unlocked_account_shows_no_lock_out(client, clock):
+    user = make_user(username="zhangxm")
+    for _ in range(4):  # one short of the limit
+        attempt(client, "zhangxm", "Wrong-guess-1")
+    staff = Client()
+    staff.force_login(security_admin())
+    assert "lift-lockout" not in edit_page(staff, user)
+
+
+def test_only_the_security_administrator_lifts_and_never_a_superusers(client, clock):
+    from people import duties
+    from tests.factories import activate_totp
+
+    auditor = make_user(username="auditor_t")
+    duties.grant(auditor, duties.AUDIT)
+    activate_totp(auditor)
+    boss = make_user(username="boss", is_superuser=True)
+    activate_totp(boss)
+    for login in ("zhangxm", "boss"):
+        if login == "zhangxm":
+            make_user(username="zhangxm")
+        for _ in range(5):
+            attempt(client, login, "Wrong-guess-1")
+    worker = User.objects.get(username="zhangxm")
+
+    staff = Client()
+    staff.force_login(auditor)
+    assert staff.post(f"/admin/users/lift-lockout/{worker.pk}/").status_code == 302
+    staff.force_login(security_admin())
+    assert staff.post(f"/admin/users/lift-lockout/{boss.pk}/")["Location"] == "/admin/"
+    assert staff.get(f"/admin/users/lift-lockout/{worker.pk}/").status_code == 405
+    assert not AuditEvent.objects.filter(action=AuditEvent.Action.LOCKOUT_LIFTED).exists()
+    assert REFUSED in attempt(client, "zhangxm", PASSWORD).content.decode()
+    assert REFUSED in attempt(client, "boss", PASSWORD).content.decode()
