@@ -414,12 +414,15 @@ def _hostile_visit(world, actor, problems, errors) -> tuple[int, int]:
         if html and response.status_code == 200:
             payloads = [(XSS, True), (TEXT_PAYLOADS[index % len(TEXT_PAYLOADS)], False)]
             _post_forms(client, actor, user, url, html, payloads, problems, errors, seen_forms)
-        elif response.status_code == 405:  # POST only: the payload in the usual field names
-            payload = (XSS, TEXT_PAYLOADS[index % len(TEXT_PAYLOADS)])[index % 2]
-            data = dict.fromkeys(POSTED_FIELDS, payload)
-            with rolled_back():
-                posted = poster.post(url, data, follow=True)
-                problems.check(posted, f"{actor}: POST {url} {payload[:30]!r} [{key}]", errors)
+        elif response.status_code == 405:  # POST only: every payload in the usual field names
+            # All of them, not one in turn: which one a view got used to depend on its place
+            # in the URL list, so a new URL elsewhere could reveal (or hide) a bug here.
+            for payload in (XSS, *TEXT_PAYLOADS):
+                data = dict.fromkeys(POSTED_FIELDS, payload)
+                with rolled_back():
+                    posted = poster.post(url, data, follow=True)
+                    where = f"{actor}: POST {url} {payload[:30]!r} [{key}]"
+                    problems.check(posted, where, errors)
     return reached, len(seen_forms)
 
 
