@@ -147,7 +147,7 @@ def _differs(person: dict, data: rules.CleanRow, unit_id: int, id_hash: str) -> 
 
 def read(data: bytes, filename: str) -> reader.Table:
     """The file's table, or RosterFileError for a file that cannot be read as a roster."""
-    return reader.read_table(
+    table = reader.read_table(
         data,
         filename,
         match_header=rules.match_header,
@@ -155,6 +155,10 @@ def read(data: bytes, filename: str) -> reader.Table:
         max_bytes=settings.ROSTER_MAX_MB * 1024 * 1024,
         max_rows=settings.ROSTER_MAX_ROWS,
     )
+    if all(rules.is_blank_row(raw) for _row, raw in table.rows):
+        # The template uploaded untouched: say so, rather than "checked, nothing to import".
+        raise reader.RosterFileError("no_rows")
+    return table
 
 
 def check(

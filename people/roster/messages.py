@@ -68,6 +68,9 @@ MESSAGES = {
     "no_header": gettext_lazy(
         "No header row was found. The first rows must contain the template's headers, such as 姓名 and 手机号."
     ),
+    "no_rows": gettext_lazy(
+        "The file has the headers but no workers below them. Fill in one worker per row under the headers."
+    ),
     "missing_columns": gettext_lazy("Required columns are missing: %(columns)s."),
     "duplicate_column": gettext_lazy("The column “%(column)s” appears twice."),
     "merged_header": gettext_lazy(

@@ -58,6 +58,7 @@ ERROR_CODES = (
     "merged_header",  # row, ref: a merged range (e.g. "A2:A3") overlapping the header row
     "formula",  # row, column (header text), count: formulas in matched columns (xlsx only)
     "control_character",  # row, column (header text): a matched cell holds one (xls, csv)
+    "no_rows",  # raised by the roster's importer.read: headers, but no filled row below them
     "too_many_rows",  # max_rows, rows, exact: rows is a lower bound / estimate when not exact
 )
 

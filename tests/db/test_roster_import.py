@@ -273,6 +273,21 @@ def test_bad_files_are_refused_with_a_message_and_change_nothing(upload, data, n
     assert not WorkerProfile.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [HEADER],
+        [HEADER, [""] * 7, ["  ", "", "", "", "", "", ""]],  # spaces are blank too
+    ],
+)
+def test_the_template_uploaded_untouched_is_refused_in_words(upload, rows):
+    from people.roster.messages import describe
+
+    job = upload(xlsx_bytes(rows), name="花名册模板.xlsx")
+    assert job.status == RosterImport.Status.REJECTED and not job.can_confirm
+    assert job.file_error == describe("no_rows")
+
+
 @pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gbk", "gb18030"])
 def test_csv_in_every_encoding_excel_writes(upload, encoding):
     data = csv_bytes(
