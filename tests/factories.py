@@ -72,6 +72,16 @@ def make_sections(units):
     }
 
 
+def in_english(user):
+    """The Wagtail admin speaks each user's chosen language: English, to assert messages."""
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(user)
+    profile.preferred_language = "en"
+    profile.save()
+    return user
+
+
 def activate_totp(user) -> str:
     """Give `user` an authenticator app, as required of city and district admins. Returns the secret."""
     from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret

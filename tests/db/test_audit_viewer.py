@@ -14,11 +14,18 @@ from django.contrib.auth.models import Group
 from django.test import Client
 from django.urls import reverse
 from django.utils import translation
-from wagtail.users.models import UserProfile
 
 from people import audit, audit_views, duties
 from people.models import AuditChain, AuditEvent, Role
-from tests.factories import activate_totp, give_role, make_admin, make_tree, make_user, make_worker
+from tests.factories import (
+    activate_totp,
+    give_role,
+    in_english,
+    make_admin,
+    make_tree,
+    make_user,
+    make_worker,
+)
 
 pytestmark = pytest.mark.django_db
 Action = AuditEvent.Action
@@ -30,14 +37,6 @@ EXPORT = "/admin/audit/export/"
 @pytest.fixture
 def units():
     return make_tree()
-
-
-def in_english(user):
-    """The Wagtail admin speaks each user's chosen language: English, to assert messages."""
-    profile = UserProfile.get_for_user(user)
-    profile.preferred_language = "en"
-    profile.save()
-    return user
 
 
 def duty_holder(duty, username):

@@ -4,21 +4,21 @@ followed by the unit's group; nobody edits a role or touches their own; nobody e
 
 import pytest
 from django.test import Client
-from wagtail.users.models import UserProfile
 
 from people import duties
 from people.models import AuditEvent, Role
-from tests.factories import activate_totp, give_role, make_admin, make_tree, make_user, make_worker
+from tests.factories import (
+    activate_totp,
+    give_role,
+    in_english,
+    make_admin,
+    make_tree,
+    make_user,
+    make_worker,
+)
 
 pytestmark = pytest.mark.django_db
 INDEX, ADD = "/admin/roles/", "/admin/roles/new/"
-
-
-def in_english(user):
-    profile = UserProfile.get_for_user(user)
-    profile.preferred_language = "en"
-    profile.save()
-    return user
 
 
 @pytest.fixture
