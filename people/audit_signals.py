@@ -8,7 +8,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_sa
 from django.dispatch import receiver
 
 from .audit import record
-from .models import AuditEvent, Role, User
+from .models import AuditEvent, OrgUnit, Role, User
 from .phones import looks_like_phone, mask_phone, normalise_phone
 
 Action = AuditEvent.Action
@@ -111,7 +111,7 @@ def role_revoked(sender, instance, **kwargs):
 def _is_duty(group: Group) -> bool:
     # Groups named "<unit code>:<kind>" follow roles (people/signals.py) and are recorded as
     # role changes; every other group is an administrator duty given by hand.
-    return ":" not in group.name
+    return not OrgUnit.is_role_group(group)
 
 
 @receiver(m2m_changed, sender=User.groups.through)

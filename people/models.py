@@ -113,13 +113,22 @@ class OrgUnit(MP_Node):
             )
         return paths
 
+    # Role groups are named "<unit code>:<kind>"; no other group name has a colon.
+    ROLE_GROUP_SEPARATOR = ":"
+
     def group_for(self, kind: str) -> Group:
         """The Django group holding the people with role `kind` here (admins, trainers).
 
-        Wagtail's page permissions attach to groups, so a role becomes a membership.
+        Wagtail's page permissions attach to groups, so a role becomes a membership: it follows
+        the role (people/signals.py) and is never given or taken by hand.
         """
-        group, _created = Group.objects.get_or_create(name=f"{self.code}:{kind}")
+        name = f"{self.code}{self.ROLE_GROUP_SEPARATOR}{kind}"
+        group, _created = Group.objects.get_or_create(name=name)
         return group
+
+    @classmethod
+    def is_role_group(cls, group: Group) -> bool:
+        return cls.ROLE_GROUP_SEPARATOR in group.name
 
 
 class User(AbstractUser):

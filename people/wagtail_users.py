@@ -4,7 +4,9 @@ last name) and to 三员分立: one administrator duty per account, and only a s
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
 from django.utils.translation import gettext
@@ -17,7 +19,7 @@ from wagtail.users.views import users as wagtail_views
 from . import duties, lockouts
 from .audit import record
 from .fields import MobileField
-from .models import AuditEvent, Role, User
+from .models import AuditEvent, OrgUnit, Role, User
 
 FIELDS = ["username", "real_name", "phone", "email", "is_superuser", "groups"]
 
@@ -32,6 +34,12 @@ class DutiesFormMixin(forms.Form):  # a Form, so that its fields are declared on
         super().__init__(*args, **kwargs)
         if "username" in self.fields:  # Wagtail's wording has no Chinese translation
             self.fields["username"].help_text = _("Letters, digits and @ . + - _ only.")
+        if "groups" in self.fields:
+            # Role groups follow roles (granted at 角色): a box here would give a unit's page
+            # rights without the role, and a city has thousands of them.
+            self.fields["groups"].queryset = self.fields["groups"].queryset.exclude(
+                name__contains=OrgUnit.ROLE_GROUP_SEPARATOR
+            )
         if "is_superuser" in self.fields and not (editor is not None and editor.is_superuser):
             # A security administrator manages accounts, but never makes a system administrator.
             self.fields["is_superuser"].disabled = True
@@ -39,6 +47,12 @@ class DutiesFormMixin(forms.Form):  # a Form, so that its fields are declared on
     def clean(self):
         cleaned = super().clean()
         groups = cleaned.get("groups")
+        if groups is not None and self.instance.pk:
+            # Keep the account's role groups, which the form does not show.
+            kept = self.instance.groups.filter(name__contains=OrgUnit.ROLE_GROUP_SEPARATOR)
+            cleaned["groups"] = groups = Group.objects.filter(
+                Q(pk__in=groups.values("pk")) | Q(pk__in=kept.values("pk"))
+            )
         if groups is not None:
             is_superuser = cleaned.get("is_superuser", self.instance.is_superuser)
             names = groups.values_list("name", flat=True) if groups else ()

@@ -152,3 +152,28 @@ def test_nobody_else_sees_or_grants_roles(units, who):
     assert response["Location"] == "/admin/"
     assert not target.roles.exists()
     assert "/admin/roles/" not in client.get("/admin/").content.decode()
+
+
+def test_the_account_form_neither_shows_nor_drops_role_groups(staff, units):
+    from django.contrib.auth.models import Group
+
+    from tests.db.test_duties import edit_data
+
+    trainer = make_user("周文海", username="zhouwh")
+    give_role(trainer, units["TD1"], Role.Kind.TRAINER)
+    role_group = units["TD1"].group_for(Role.Kind.TRAINER)
+    other_unit = units["TD2"].group_for(Role.Kind.ADMIN)
+    editors = Group.objects.get(name="Editors")
+    url = f"/admin/users/edit/{trainer.pk}/"
+
+    page = staff.get(url).content.decode()
+    assert "TD1:trainer" not in page and "TD2:admin" not in page and "Editors" in page
+
+    # Saving the account (one ordinary group ticked) keeps the role's group.
+    response = staff.post(url, edit_data(trainer, [editors], real_name="周文海二"))
+    assert response.status_code == 302
+    assert set(trainer.groups.all()) == {role_group, editors}
+    # A unit's group cannot be ticked by hand: page rights come with a role only.
+    response = staff.post(url, edit_data(trainer, [other_unit]))
+    assert response.status_code == 200 and "groups" in response.context["form"].errors
+    assert set(trainer.groups.all()) == {role_group, editors}
