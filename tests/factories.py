@@ -1,6 +1,9 @@
 """Small builders for tests: a tree, people with roles, sections. Each call makes new rows."""
 
 import itertools
+from contextlib import contextmanager
+
+from django.db import transaction
 
 from cms.models import HomePage
 from cms.sections import ensure_section
@@ -322,3 +325,12 @@ def make_training_session(unit, trainer, *, starts_at, minutes=120, base=None, *
         ends_at=starts_at + timedelta(minutes=minutes),
         **values,
     )
+
+
+@contextmanager
+def kept_for_the_module(django_db_blocker):
+    """For a module-scoped fixture: what is made inside stays for the module's tests and is
+    rolled back after them (loading the demo takes seconds, too long to repeat per test)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)

@@ -21,6 +21,7 @@ from cms.models import (
     SectionPage,
     UsefulMark,
 )
+from tests.factories import kept_for_the_module
 
 pytestmark = pytest.mark.django_db
 
@@ -28,18 +29,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """Loaded once for the module; rolled back at the end."""
-    with django_db_blocker.unblock():
-        from django.db import transaction
-
-        atomic = transaction.atomic()
-        atomic.__enter__()
+    with kept_for_the_module(django_db_blocker):
         load_demo()
         started = time.monotonic()
         summary = load_case_demo()
         print(f"\nload_case_demo: {time.monotonic() - started:.1f} s {summary}")
         yield summary
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
 
 
 def _counts():

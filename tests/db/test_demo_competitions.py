@@ -22,6 +22,7 @@ from competitions.models import (
     ScoreSheet,
 )
 from people import levels
+from tests.factories import kept_for_the_module
 from training.models import Certificate
 
 pytestmark = pytest.mark.django_db
@@ -31,16 +32,10 @@ ROOT = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def contest(django_db_setup, django_db_blocker):
     """Loaded once for the module; rolled back at the end."""
-    with django_db_blocker.unblock():
-        from django.db import transaction
-
-        atomic = transaction.atomic()
-        atomic.__enter__()
+    with kept_for_the_module(django_db_blocker):
         load_demo()
         load_training_demo()
         yield load_competition_demo()
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
 
 
 def test_sixty_workers_nominated_within_quotas_and_approved(contest):

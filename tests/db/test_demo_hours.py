@@ -9,6 +9,7 @@ from cms.demo import load_demo
 from cms.demo_hours import YEAR, load_hours_demo
 from cms.demo_training import load_training_demo
 from people.models import WorkerProfile
+from tests.factories import kept_for_the_module
 from training import hours
 from training.models import (
     Attendance,
@@ -25,16 +26,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        from django.db import transaction
-
-        atomic = transaction.atomic()
-        atomic.__enter__()
+    with kept_for_the_module(django_db_blocker):
         load_demo()
         load_training_demo()
         yield load_hours_demo()
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
 
 
 def test_bases_and_sessions(demo):

@@ -9,6 +9,7 @@ from wagtail.models import Revision
 from cms.demo import load_demo
 from cms.demo_training import FIRST_WORKER_PHONE, load_training_demo
 from people.models import User
+from tests.factories import kept_for_the_module
 from training import plans, progress
 from training.models import (
     CoursePage,
@@ -32,18 +33,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
     """Loaded once for the module (the load takes seconds); rolled back at the end."""
-    with django_db_blocker.unblock():
-        from django.db import transaction
-
-        atomic = transaction.atomic()
-        atomic.__enter__()
+    with kept_for_the_module(django_db_blocker):
         load_demo()
         started = time.monotonic()
         summary = load_training_demo()
         print(f"\nload_training_demo: {time.monotonic() - started:.1f} s {summary}")
         yield summary
-        transaction.set_rollback(True)
-        atomic.__exit__(None, None, None)
 
 
 def _counts():
