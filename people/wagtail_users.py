@@ -20,6 +20,7 @@ from . import duties, lockouts
 from .audit import record
 from .fields import MobileField
 from .models import AuditEvent, OrgUnit, Role, User
+from .phones import looks_like_phone, normalise_phone
 
 FIELDS = ["username", "real_name", "phone", "email", "is_superuser", "groups"]
 
@@ -131,7 +132,34 @@ def lift_lockout(request, pk):
 urlpatterns = [path("users/lift-lockout/<int:pk>/", lift_lockout, name="lift_lockout")]
 
 
+class UserFilterSet(wagtail_views.UserFilterSet):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Who holds which role is the roles page's list (角色); thousands of unit groups here
+        # would bury the duties.
+        group = self.filters["group"]
+        group.queryset = group.queryset.exclude(name__contains=OrgUnit.ROLE_GROUP_SEPARATOR)
+
+
+class IndexView(wagtail_views.IndexView):
+    """Found by real name and mobile number too: a worker who calls gives those, not a login."""
+
+    search_fields = ["username", "real_name", "phone", "email"]  # as search_queryset reads them
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        typed = self.search_query.strip()
+        if looks_like_phone(typed):
+            return queryset.filter(phone=normalise_phone(typed))
+        return queryset.filter(
+            Q(username__icontains=typed) | Q(real_name__icontains=typed) | Q(email__iexact=typed)
+        )
+
+
 class UserViewSet(wagtail_views.UserViewSet):
+    index_view_class = IndexView
+    filterset_class = UserFilterSet
     add_view_class = CreateView
     edit_view_class = EditView
 

@@ -177,3 +177,16 @@ def test_the_account_form_neither_shows_nor_drops_role_groups(staff, units):
     response = staff.post(url, edit_data(trainer, [other_unit]))
     assert response.status_code == 200 and "groups" in response.context["form"].errors
     assert set(trainer.groups.all()) == {role_group, editors}
+
+
+def test_accounts_are_found_by_real_name_and_mobile_number(staff, units):
+    worker = make_worker(units["TD1S1C1"], real_name="张晓梅", phone="13812345678")
+    make_worker(units["TD1S1C1"], real_name="李雷", phone="13900001111")
+    make_admin(units["TD1S1"])  # its unit's role group exists
+    for typed in ("张晓", "138 1234 5678", "+86 13812345678", worker.username):
+        found = staff.get("/admin/users/", {"q": typed}).content.decode()
+        assert "张晓梅" in found and "李雷" not in found, typed
+    assert "张晓梅" not in staff.get("/admin/users/", {"q": "1381234"}).content.decode()
+    # The group filter offers the duties and Wagtail's groups, not every unit's role group.
+    page = staff.get("/admin/users/").content.decode()
+    assert "安全管理员" in page and "TD1S1:admin" not in page
