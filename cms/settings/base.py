@@ -71,6 +71,8 @@ MIDDLEWARE = [
     "people.middleware.IdleTimeoutMiddleware",
     "people.middleware.RequireMFAMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, so that it sees the views' exceptions first.
+    "cms.middleware.SQLiteOverflowMiddleware",
 ]
 
 ROOT_URLCONF = "cms.urls"
