@@ -7,10 +7,13 @@ its creation and deletion), and nobody grants or revokes their own roles. Both a
 the audit log by people/audit_signals.py. Registered by people/wagtail_hooks.py.
 """
 
+import django_filters
 from django import forms
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column, TitleColumn
 from wagtail.admin.views import generic
@@ -95,21 +98,32 @@ class RoleForm(WagtailAdminModelForm):
         if account and unit and kind:
             self.instance.user = account
             if Role.objects.filter(user=account, unit=unit, kind=kind).exists():
-                self.add_error(
-                    None,
-                    ValidationError(
-                        _("“%(user)s” already is %(role)s of %(unit)s."),
-                        params={
-                            "user": account.get_username(),
-                            "role": Role.Kind(kind).label,
-                            "unit": unit.name,
-                        },
-                    ),
-                )
+                self.add_error(None, self.duplicate_error(account, unit, kind))
         return cleaned
 
     def validate_unique(self):
         pass  # clean() names the duplicate in words; the constraint still guards the table
+
+    def duplicate_error(self, account, unit, kind) -> ValidationError:
+        return ValidationError(
+            _("“%(user)s” already is %(role)s of %(unit)s."),
+            params={
+                "user": account.get_username(),
+                "role": Role.Kind(kind).label,
+                "unit": unit.name,
+            },
+        )
+
+
+class RoleFilterSet(WagtailFilterSet):
+    kind = django_filters.ChoiceFilter(choices=KINDS_WITH_POWERS, label=_("Role"))
+    level = django_filters.ChoiceFilter(
+        field_name="unit__level", choices=OrgUnit.Level.choices, label=_("Level")
+    )
+
+    class Meta:
+        model = Role
+        fields = []
 
 
 def may_revoke(view, role) -> bool:
@@ -166,6 +180,16 @@ class CreateView(generic.CreateView):
     def get_success_buttons(self):
         return []  # a role has no edit page to offer
 
+    def form_valid(self, form):
+        try:
+            with transaction.atomic():
+                return super().form_valid(form)
+        except IntegrityError:  # the same role granted by someone else a moment ago
+            data = form.cleaned_data
+            form.add_error(None, form.duplicate_error(data["account"], data["unit"], data["kind"]))
+            self.produced_error_message = self.get_error_message()
+            return self.form_invalid(form)
+
 
 class RoleViewSet(ModelViewSet):
     model = Role
@@ -180,7 +204,7 @@ class RoleViewSet(ModelViewSet):
     add_view_class = CreateView
     inspect_view_class = InspectView
     delete_view_class = DeleteView
-    list_filter = ["kind"]
+    filterset_class = RoleFilterSet
     search_fields = ["user__username", "user__real_name", "unit__name", "unit__code"]
     inspect_view_enabled = True
     copy_view_enabled = False  # a copy would be the same role again

@@ -190,3 +190,27 @@ def test_accounts_are_found_by_real_name_and_mobile_number(staff, units):
     # The group filter offers the duties and Wagtail's groups, not every unit's role group.
     page = staff.get("/admin/users/").content.decode()
     assert "安全管理员" in page and "TD1S1:admin" not in page
+
+
+def test_filters_by_role_and_level(staff, units):
+    make_admin(units["TD1"], username="district1")
+    make_admin(units["TD1S1"], username="street1")
+    judge = make_user(username="judge1")
+    give_role(judge, units["T"], Role.Kind.JUDGE)
+    page = staff.get(INDEX, {"kind": "admin", "level": "district"}).content.decode()
+    assert "district1" in page and "street1" not in page and "judge1" not in page
+    page = staff.get(INDEX, {"kind": "judge"}).content.decode()
+    assert "judge1" in page and "district1" not in page
+
+
+def test_the_same_role_granted_twice_at_once_is_a_message(staff, units, monkeypatch):
+    from people import role_admin
+
+    trainer = make_user(username="zhouwh")
+    give_role(trainer, units["TD1"], Role.Kind.TRAINER)
+    # As if the other grant landed between this form's check and its save.
+    monkeypatch.setattr(role_admin.Role.objects, "filter", lambda **kw: Role.objects.none())
+    response = staff.post(ADD, {"account": "zhouwh", "unit": units["TD1"].pk, "kind": "trainer"})
+    assert response.status_code == 200
+    assert "“zhouwh” already is Trainer of T第1区." in response.content.decode()
+    assert trainer.roles.count() == 1
