@@ -2,10 +2,13 @@
 last name) and to 三员分立: one administrator duty per account, and only a system administrator
 (superuser) makes another. Installed by people.apps.WagtailUsersConfig."""
 
+from allauth.mfa import signals as mfa_signals
+from allauth.mfa.models import Authenticator
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path
@@ -108,6 +111,12 @@ class EditView(EditorMixin, wagtail_views.EditView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["locked_until"] = lockouts.locked_until(self.request, self.object)
+        context["totp"] = (
+            Authenticator.objects.filter(user=self.object, type=Authenticator.Type.TOTP)
+            .only("created_at")
+            .first()
+        )
+        context["is_self"] = self.object.pk == self.request.user.pk
         context["unit_roles"] = self.object.roles.exclude(kind=Role.Kind.WORKER).select_related(
             "unit"
         )
@@ -129,7 +138,40 @@ def lift_lockout(request, pk):
     return redirect("wagtailusers_users:edit", account.pk)
 
 
-urlpatterns = [path("users/lift-lockout/<int:pk>/", lift_lockout, name="lift_lockout")]
+@require_POST
+def reset_two_factor(request, pk):
+    """Forget an account's authenticator app and recovery codes, for someone who lost their
+    phone: they set up a new app at their next login, when two factors are required of them.
+    Never one's own (allauth's own pages do that, asking for a code first). Audited as a
+    two-factor change by people/audit_signals.py."""
+    account = get_object_or_404(User, pk=pk)
+    if account.pk == request.user.pk or not may_manage(request.user, account):
+        return permission_denied(request)
+    name = {"user": account.real_name or account.get_username()}
+    with transaction.atomic():
+        authenticators = list(Authenticator.objects.filter(user=account))
+        for authenticator in authenticators:
+            authenticator.delete()
+            mfa_signals.authenticator_removed.send(
+                sender=Authenticator, request=request, user=account, authenticator=authenticator
+            )
+    if authenticators:
+        messages.success(
+            request,
+            gettext(
+                "Two-factor authentication of %(user)s is reset: they set up a new authenticator app at their next login."
+            )
+            % name,
+        )
+    else:
+        messages.info(request, gettext("%(user)s has no two-factor authentication.") % name)
+    return redirect("wagtailusers_users:edit", account.pk)
+
+
+urlpatterns = [
+    path("users/lift-lockout/<int:pk>/", lift_lockout, name="lift_lockout"),
+    path("users/reset-two-factor/<int:pk>/", reset_two_factor, name="reset_two_factor"),
+]
 
 
 class UserFilterSet(wagtail_views.UserFilterSet):

@@ -336,6 +336,7 @@ MATRIX: dict[str, str] = {
     # Roles and lock-outs (people.role_admin, people.wagtail_users): the security administrator
     # only; a role is granted or revoked, never edited.
     "lift_lockout": "POST anon=login worker=login trainer=302 judge=login chief=login street=302 district=302 city=302 auditor=302 security=302",
+    "reset_two_factor": "POST anon=login worker=login trainer=302 judge=login chief=login street=302 district=302 city=302 auditor=302 security=302",
     "roles:index": "GET anon=login worker=login trainer=302 judge=login chief=login street=302 district=302 city=302 auditor=302 security=200",
     "roles:index_results": "GET anon=login worker=login trainer=302 judge=login chief=login street=302 district=302 city=302 auditor=302 security=200",
     "roles:add": "GET anon=login worker=login trainer=302 judge=login chief=login street=302 district=302 city=302 auditor=302 security=200",

@@ -301,6 +301,7 @@ URL_OBJECTS: dict[str, dict[str, object]] = {
     # Wagtail admin views we replace or add (people.wagtail_users, people.role_admin)
     "wagtailusers_users:edit": {"pk": "worker"},
     "lift_lockout": {"pk": "worker"},
+    "reset_two_factor": {"pk": "worker"},
     # third-party representatives
     "wagtailadmin_pages:edit": {"page_id": "case"},
     "wagtailadmin_pages:add_subpage": {"parent_page_id": "section"},

@@ -196,3 +196,61 @@ def test_duty_holder_without_authenticator_is_sent_to_set_one_up(client):
     response = client.get("/admin/")
     assert response.status_code == 302
     assert response["Location"] == ACTIVATE
+
+
+# --- The security administrator resets the two factors of someone who lost their phone -------
+
+
+def security_client(client):
+    from tests.factories import in_english
+
+    security = make_user(username="security_t")
+    duties.grant(security, duties.SECURITY)
+    activate_totp(security)
+    client.force_login(in_english(security))
+    return security
+
+
+def test_a_lost_phone_is_reset_and_the_next_login_sets_up_a_new_app(client, units):
+    from django.test import Client
+
+    from people.models import AuditEvent
+
+    admin = make_admin(units["TD1"])
+    activate_totp(admin)
+    security = security_client(client)
+    edit = f"/admin/users/edit/{admin.pk}/"
+    reset = f"/admin/users/reset-two-factor/{admin.pk}/"
+    page = client.get(edit).content.decode()
+    assert "Authenticator app set up on" in page and f'formaction="{reset}"' in page
+
+    response = client.post(reset)
+    assert response["Location"] == edit
+    assert not Authenticator.objects.filter(user=admin).exists()
+    entries = AuditEvent.objects.filter(action=AuditEvent.Action.MFA_CHANGE, actor=security)
+    assert [e.what for e in entries] == [f"{admin.get_username()} −totp"]
+    assert "Not set up." in client.get(edit).content.decode()
+
+    # The district admin logs in with the password and must set up a new app first.
+    own = Client()
+    login(own, admin)
+    assert own.get("/admin/")["Location"] == ACTIVATE
+
+
+def test_nobody_else_resets_and_never_their_own_or_a_superusers(client, units):
+    admin = make_admin(units["TD1"])
+    activate_totp(admin)
+    boss = make_user(username="boss", is_superuser=True)
+    activate_totp(boss)
+    city = make_admin(units["T"])
+    activate_totp(city)
+    client.force_login(city)
+    assert client.post(f"/admin/users/reset-two-factor/{admin.pk}/")["Location"] == "/admin/"
+    security = security_client(client)
+    assert client.post(f"/admin/users/reset-two-factor/{boss.pk}/")["Location"] == "/admin/"
+    assert client.post(f"/admin/users/reset-two-factor/{security.pk}/")["Location"] == "/admin/"
+    own_page = client.get(f"/admin/users/edit/{security.pk}/").content.decode()
+    assert "Authenticator app set up on" in own_page and "reset-two-factor" not in own_page
+    assert client.get(f"/admin/users/reset-two-factor/{admin.pk}/").status_code == 405
+    for user in (admin, boss, security):
+        assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
