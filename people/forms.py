@@ -2,6 +2,7 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .models import User
 from .phones import is_mainland_mobile, looks_like_phone, normalise_phone
 
 
@@ -35,4 +36,9 @@ class LoginForm(AllauthLoginForm):
                     params={"value": login},
                 )
             return number
+        if len(login) > User._meta.get_field("username").max_length:
+            # No account has it; and SQLite cannot match so long a text case-insensitively.
+            raise forms.ValidationError(
+                _("The username or password is incorrect."), code="username_password_mismatch"
+            )
         return login

@@ -42,6 +42,14 @@ def test_malformed_phone_gets_a_chinese_message_naming_the_problem(client, worke
     assert "_auth_user_id" not in client.session
 
 
+@pytest.mark.parametrize("login", ["长" * 151, "a" * 100_000])
+def test_a_login_longer_than_any_username_is_just_wrong(client, worker, login):
+    # On SQLite a case-insensitive match of 100 KB failed inside the database (a 500).
+    response = post_login(client, login)
+    assert response.status_code == 200
+    assert "用户名或密码不正确" in response.content.decode()
+
+
 def test_wrong_password_gets_a_chinese_message(client, worker):
     response = post_login(client, "13812345678", "wrong-password")
     assert response.status_code == 200
