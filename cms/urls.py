@@ -7,6 +7,8 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from people.activation_views import activate
+
 from . import views
 
 
@@ -31,6 +33,7 @@ urlpatterns = [
 ]
 
 urlpatterns += i18n_patterns(
+    path("accounts/activate/", activate, name="account_activate"),
     path("accounts/", include("allauth.urls")),
     path("me/", views.me, name="me"),
     path("profile/", include("cms.profile_urls")),

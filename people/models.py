@@ -193,6 +193,26 @@ class Role(models.Model):
         return f"{self.user} · {self.unit} · {self.get_kind_display()}"
 
 
+class ActivationCode(models.Model):
+    """A one-time code with which a worker imported from a roster sets their first password
+    (people/activation.py). Only its SHA-256 is kept; the code itself is on the slip handed out."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="activation_code")
+    code_hash = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField(_("Valid until"))
+    issued_at = models.DateTimeField(_("Issued"), auto_now_add=True)
+    issued_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("Issued by")
+    )
+
+    class Meta:
+        verbose_name = _("Activation code")
+        verbose_name_plural = _("Activation codes")
+
+    def __str__(self):
+        return f"{self.user} · {self.expires_at:%Y-%m-%d}"
+
+
 class WorkerProfile(models.Model):
     """What makes a user a community worker: where and as what they work."""
 
@@ -278,6 +298,8 @@ class AuditEvent(models.Model):
         LOGIN_FAILED = "login_failed", _("Failed to log in")
         LOCKED_OUT = "locked_out", _("Locked out after failed logins")
         LOCKOUT_LIFTED = "lockout_lifted", _("Lifted a lock-out")
+        ACTIVATION_ISSUE = "activation_issue", _("Issued activation codes")
+        ACTIVATED = "activated", _("Activated an account")
         LOGOUT = "logout", _("Logged out")
         PASSWORD_CHANGE = "password_change", _("Changed a password")
         MFA_CHANGE = "mfa_change", _("Changed two-factor authentication")

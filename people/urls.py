@@ -6,6 +6,7 @@ urlpatterns = [
     path("", views.roster, name="roster"),
     path("template.xlsx", views.roster_template, name="roster_template"),
     path("export.xlsx", views.roster_export, name="roster_export"),
+    path("activation-codes.xlsx", views.roster_activation_codes, name="roster_activation_codes"),
     path("staffing/", views.staffing, name="staffing"),
     path("staffing.xlsx", views.staffing_export, name="staffing_export"),
     path("import/", views.roster_import, name="roster_import"),

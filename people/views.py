@@ -3,6 +3,7 @@
 from functools import wraps
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -14,12 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from . import crypto
+from . import activation, crypto
 from .access import may_see_personal_data
 from .audit import record
 from .downloads import xlsx_download
 from .idnumbers import mask_id_number
-from .models import AuditEvent, OrgUnit, RosterImport
+from .models import AuditEvent, OrgUnit, RosterImport, User
 from .phones import mask_phone
 from .requests import typed_query
 from .roster import export, jobs
@@ -93,8 +94,34 @@ def roster(request):
             "reveal": reveal,
             "may_reveal": may_see_personal_data(request.user),
             "imports": RosterImport.objects.filter(created_by=request.user)[:5],
+            "not_activated": _not_activated(request.scope).count(),
         },
     )
+
+
+def _not_activated(scope):
+    workers = User.objects.filter(worker_profile__in=export.profiles_in(scope))
+    return activation.not_activated(workers)
+
+
+@admin_required
+@require_POST
+def roster_activation_codes(request):
+    """Slips with a fresh activation code for each worker in scope who has no password yet."""
+    workers = _not_activated(request.scope).select_related("worker_profile").order_by("pk")
+    issued = activation.issue(workers, request.user)
+    if not issued:
+        messages.info(request, _("Every worker in the units you manage has set a password."))
+        return redirect("roster")
+    record(
+        request.user,
+        AuditEvent.Action.ACTIVATION_ISSUE,
+        _("Activation slips"),
+        scope=request.scope,
+        count=len(issued),
+    )
+    login_url = request.build_absolute_uri(reverse("account_activate"))
+    return xlsx_download(export.activation_workbook(issued, login_url), "activation-slips")
 
 
 @admin_required

@@ -432,6 +432,8 @@ MATRIX: dict[str, str] = {
     "api-v1:api-v1-not-found": "GET anon=404 worker=404 trainer=404 judge=404 chief=404 street=404 district=404 city=404 auditor=404 security=404",
     "api_not_found": "GET anon=404 worker=404 trainer=404 judge=404 chief=404 street=404 district=404 city=404 auditor=404 security=404",
     "account_login": "GET anon=200 worker=302 trainer=302 judge=302 chief=302 street=302 district=302 city=302 auditor=302 security=302",
+    # First password with an activation code (people.activation_views): visitors only.
+    "account_activate": "GET anon=200 worker=302 trainer=302 judge=302 chief=302 street=302 district=302 city=302 auditor=302 security=302",
     "account_logout": "GET anon=302 worker=200 trainer=200 judge=200 chief=200 street=200 district=200 city=200 auditor=200 security=200",
     "account_signup": "GET anon=200 worker=302 trainer=302 judge=302 chief=302 street=302 district=302 city=302 auditor=302 security=302",
     "account_change_password": "GET anon=login worker=200 trainer=200 judge=200 chief=200 street=200 district=200 city=200 auditor=200 security=200",
@@ -454,6 +456,8 @@ MATRIX: dict[str, str] = {
     "roster": "GET anon=login worker=403 trainer=403 judge=403 chief=403 street=200 district=200 city=200 auditor=403 security=403",
     "roster_template": "GET anon=login worker=403 trainer=403 judge=403 chief=403 street=200 district=200 city=200 auditor=403 security=403",
     "roster_export": "GET anon=login worker=403 trainer=403 judge=403 chief=403 street=200 district=200 city=200 auditor=403 security=403",
+    # Nobody in the world lacks a password: nothing to issue, back to the roster.
+    "roster_activation_codes": "POST anon=login worker=403 trainer=403 judge=403 chief=403 street=302 district=302 city=302 auditor=403 security=403",
     "staffing": "GET anon=login worker=403 trainer=403 judge=403 chief=403 street=200 district=200 city=200 auditor=403 security=403",
     "staffing_export": "GET anon=login worker=403 trainer=403 judge=403 chief=403 street=200 district=200 city=200 auditor=403 security=403",
     "roster_import": "GET anon=login worker=403 trainer=403 judge=403 chief=403 street=200 district=200 city=200 auditor=403 security=403",

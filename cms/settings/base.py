@@ -193,6 +193,8 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "login": "30/m/ip",
 }
+# Activation codes (people/activation.py): tries per address and per mobile number.
+ZHUANGMA_ACTIVATION_RATE_LIMITS = "10/m/ip,5/5m/key"
 # No SMS gateway: confirming identity again is by password or authenticator, never a texted code.
 ACCOUNT_REAUTHENTICATION_METHODS = ["password", "mfa"]
 MFA_ADAPTER = "people.adapter.MFAAdapter"

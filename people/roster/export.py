@@ -1,8 +1,10 @@
-"""Spreadsheets going out: the import template, the roster of a scope, and the staffing summary."""
+"""Spreadsheets going out: the import template, the roster of a scope, the staffing summary and
+the activation slips."""
 
 from collections import Counter, defaultdict
 
 from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
@@ -113,6 +115,40 @@ def roster_workbook(profiles, *, reveal: bool) -> bytes:
         sheet.append(row)
     for cell in sheet["G"][1:]:
         cell.number_format = "yyyy-mm-dd"
+    return workbook_bytes(workbook)
+
+
+def activation_workbook(issued, login_url: str) -> bytes:
+    """One row per worker, to print and cut apart: who, the code, until when, where to go.
+    `issued` as people.activation.issue returns it. Mobile numbers masked: the worker knows theirs."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = _("Activation slips")
+    headers = [
+        _("Name"),
+        _("Mobile number"),
+        _("Community"),
+        _("Activation code"),
+        _("Valid until"),
+        _("Activate at"),
+    ]
+    _header(sheet, headers, [10, 15, 30, 16, 12, 40])
+    paths = OrgUnit.name_paths()
+    code_font = Font(name="Consolas", size=14, bold=True)
+    for user, code, expires_at in issued:
+        community = getattr(getattr(user, "worker_profile", None), "community_id", None)
+        sheet.append(
+            [
+                user.real_name,
+                mask_phone(user.phone),
+                paths.get(community, ""),
+                code,
+                timezone.localtime(expires_at).date(),
+                login_url,
+            ]
+        )
+        sheet.cell(row=sheet.max_row, column=4).font = code_font
+        sheet.cell(row=sheet.max_row, column=5).number_format = "yyyy-mm-dd"
     return workbook_bytes(workbook)
 
 

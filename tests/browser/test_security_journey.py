@@ -1,6 +1,7 @@
 """The security administrator in a real browser: a worker locked out after mistyping calls, the
 administrator finds the account, lifts the lock-out from its page (a button inside Wagtail's
-edit form, sent to its own address), then grants the account a trainer role."""
+edit form, sent to its own address), then grants the account a trainer role; and a worker
+imported from a roster activates their account with the code from their slip."""
 
 import pytest
 from playwright.sync_api import expect
@@ -54,3 +55,26 @@ def test_security_administrator_lifts_a_lock_out_and_grants_a_role(
     expect(page.locator("table.listing")).to_contain_text("张晓梅")
     role = Role.objects.get(user=worker)
     assert (role.unit, role.kind) == (units["TD1"], Role.Kind.TRAINER)
+
+
+def test_an_imported_worker_activates_their_account_on_a_phone(live_server, phone_page):
+    from people import activation
+    from tests.factories import make_worker
+
+    units = make_tree()
+    worker = make_worker(units["TD1S1C1"], real_name="张晓梅", phone="13812345678")
+    worker.set_unusable_password()
+    worker.save(update_fields=["password"])
+    [(_user, code, _until)] = activation.issue([worker], by=None)
+
+    page = phone_page
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_role("link", name="首次使用？激活账号").tap()
+    page.locator("input[name=phone]").fill("138 1234 5678")
+    page.locator("input[name=code]").fill(code.lower())
+    page.locator("input[name=password1]").fill("Qinghe-river-2026")
+    page.locator("input[name=password2]").fill("Qinghe-river-2026")
+    page.get_by_role("button", name="激活并登录").tap()
+    expect(page.get_by_text("账号已开通，欢迎使用！")).to_be_visible()
+    worker.refresh_from_db()
+    assert worker.check_password("Qinghe-river-2026")

@@ -38,6 +38,7 @@ from cms.api.admin_views import ApiClientForm
 from cms.booklet_views import BookletForm
 from cms.casebook import ApplicationReportForm
 from competitions import setup_forms
+from people.activation_views import ActivationForm
 from people.admin import OrgUnitAdmin
 from people.audit_views import AuditFilterSet
 from people.forms import LoginForm
@@ -197,6 +198,7 @@ REGISTRY = {
     "people.views.UploadForm": lambda w, d, f: UploadForm(
         d, f, scope=scope_of(w.city_admin), max_mb=1
     ),
+    "people.activation_views.ActivationForm": lambda w, d, f: ActivationForm(d),
     "people.role_admin.RoleForm": lambda w, d, f: RoleForm(d, for_user=w.superuser),
     "people.wagtail_users.DutiesFormMixin": NotBuilt("a mixin: fuzzed in the two user forms"),
     "people.wagtail_users.UserCreationForm": lambda w, d, f: UserCreationForm(
