@@ -178,3 +178,14 @@ def test_codes_are_read_off_paper_forgivingly():
     assert not set(code.replace("-", "")) & set("01IOL")
     spelled = "ＡＢＣＤＥ－２３４５６"  # full-width, as some phone keyboards type
     assert activation.code_hash(spelled) == activation.code_hash("abcde 23456")
+
+
+def test_the_demo_has_two_workers_waiting_for_their_slips(client):
+    from cms.demo import load_demo
+    from people.models import User
+
+    load_demo()
+    client.force_login(User.objects.get(username="street_admin"))
+    page = client.get("/en/roster/").content.decode()
+    assert "2 workers have not set a password yet." in page
+    assert [row[1] for row in slips(client)] == ["199****0009", "199****0010"]
