@@ -14,6 +14,7 @@ class PeopleConfig(AppConfig):
 
 class WagtailUsersConfig(WagtailUsersAppConfig):
     """wagtail.users with our user forms (people/wagtail_users.py): real name and mobile number,
-    and one administrator duty per account."""
+    and one administrator duty per account; both listings' searches bounded."""
 
     user_viewset = "people.wagtail_users.UserViewSet"
+    group_viewset = "people.wagtail_users.GroupViewSet"

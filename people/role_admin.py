@@ -23,6 +23,7 @@ from wagtail.permissions import register_permission_policy
 
 from .models import OrgUnit, Role, User
 from .phones import looks_like_phone, normalise_phone
+from .requests import BoundedSearchMixin
 
 KINDS_WITH_POWERS = [
     (value, label) for value, label in Role.Kind.choices if value != Role.Kind.WORKER
@@ -132,7 +133,7 @@ def may_revoke(view, role) -> bool:
     )
 
 
-class IndexView(generic.IndexView):
+class IndexView(BoundedSearchMixin, generic.IndexView):
     def get_base_queryset(self):
         return (
             super()

@@ -1,6 +1,8 @@
-"""The Wagtail admin's user forms, fitted to our User (real name and mobile number, no first and
+"""The Wagtail admin's accounts, fitted to our User (real name and mobile number, no first and
 last name) and to 三员分立: one administrator duty per account, and only a system administrator
-(superuser) makes another. Installed by people.apps.WagtailUsersConfig."""
+(superuser) makes another. The account page also shows and lifts a lock-out and resets lost two
+factors; the list finds people by real name and mobile number. Installed by
+people.apps.WagtailUsersConfig."""
 
 from allauth.mfa import signals as mfa_signals
 from allauth.mfa.models import Authenticator
@@ -17,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 from wagtail.admin.auth import permission_denied
 from wagtail.users import forms as wagtail_forms
+from wagtail.users.views import groups as wagtail_groups
 from wagtail.users.views import users as wagtail_views
 
 from . import duties, lockouts
@@ -24,6 +27,7 @@ from .audit import record
 from .fields import MobileField
 from .models import AuditEvent, OrgUnit, Role, User
 from .phones import looks_like_phone, normalise_phone
+from .requests import BoundedSearchMixin
 
 FIELDS = ["username", "real_name", "phone", "email", "is_superuser", "groups"]
 
@@ -183,7 +187,7 @@ class UserFilterSet(wagtail_views.UserFilterSet):
         group.queryset = group.queryset.exclude(name__contains=OrgUnit.ROLE_GROUP_SEPARATOR)
 
 
-class IndexView(wagtail_views.IndexView):
+class IndexView(BoundedSearchMixin, wagtail_views.IndexView):
     """Found by real name and mobile number too: a worker who calls gives those, not a login."""
 
     search_fields = ["username", "real_name", "phone", "email"]  # as search_queryset reads them
@@ -191,7 +195,7 @@ class IndexView(wagtail_views.IndexView):
     def search_queryset(self, queryset):
         if not self.is_searching:
             return queryset
-        typed = self.search_query.strip()
+        typed = self.search_query
         if looks_like_phone(typed):
             return queryset.filter(phone=normalise_phone(typed))
         return queryset.filter(
@@ -207,3 +211,11 @@ class UserViewSet(wagtail_views.UserViewSet):
 
     def get_form_class(self, for_update=False):
         return UserEditForm if for_update else UserCreationForm
+
+
+class GroupIndexView(BoundedSearchMixin, wagtail_groups.IndexView):
+    pass
+
+
+class GroupViewSet(wagtail_groups.GroupViewSet):
+    index_view_class = GroupIndexView

@@ -412,6 +412,8 @@ MATRIX: dict[str, str] = {
     "wagtailsnippetchoosers_training_exam:chosen_multiple": "GET anon=login worker=login trainer=200 judge=login chief=login street=200 district=200 city=200 auditor=200 security=200",
     "wagtailsnippetchoosers_training_exam:create": "GET anon=login worker=login trainer=200 judge=login chief=login street=200 district=200 city=200 auditor=302 security=302",
     # Accounts: the security administrator (三员分立); the edit page also shows lock-outs.
+    "wagtailusers_groups:index": "GET anon=login worker=login trainer=302 judge=login chief=login street=302 district=302 city=302 auditor=302 security=200",
+    "wagtailusers_groups:index_results": "GET anon=login worker=login trainer=302 judge=login chief=login street=302 district=302 city=302 auditor=302 security=200",
     "wagtailusers_users:index": "GET anon=login worker=login trainer=302 judge=login chief=login street=302 district=302 city=302 auditor=302 security=200",
     "wagtailusers_users:index_results": "GET anon=login worker=login trainer=302 judge=login chief=login street=302 district=302 city=302 auditor=302 security=200",
     "wagtailusers_users:add": "GET anon=login worker=login trainer=302 judge=login chief=login street=302 district=302 city=302 auditor=302 security=200",
