@@ -51,11 +51,8 @@ class AccountAdapter(DefaultAccountAdapter):
 
     @staticmethod
     def _account(credentials) -> User | None:
-        if credentials.get("phone"):
-            return User.objects.filter(phone=credentials["phone"]).first()
-        if credentials.get("username"):
-            return User.objects.filter(username__iexact=credentials["username"]).first()
-        return None
+        typed = credentials.get("phone") or credentials.get("username")
+        return User.by_login(str(typed)) if typed else None
 
     def _get_login_attempts_cache_key(self, request, **credentials):
         # allauth counts failures per login as typed; an account has two logins (mobile number

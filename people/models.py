@@ -6,6 +6,7 @@ from treebeard.mp_tree import MP_Node
 
 from . import levels
 from .events import unit_moved
+from .phones import looks_like_phone, normalise_phone
 from .validators import validate_mainland_mobile, validate_username
 
 
@@ -115,6 +116,7 @@ class OrgUnit(MP_Node):
 
     # Role groups are named "<unit code>:<kind>"; no other group name has a colon.
     ROLE_GROUP_SEPARATOR = ":"
+    ROLE_GROUPS = models.Q(name__contains=ROLE_GROUP_SEPARATOR)  # filters Group querysets
 
     def group_for(self, kind: str) -> Group:
         """The Django group holding the people with role `kind` here (admins, trainers).
@@ -153,6 +155,14 @@ class User(AbstractUser):
     email = models.EmailField(_("Email"), blank=True)
 
     REQUIRED_FIELDS = ["real_name", "phone"]
+
+    @classmethod
+    def by_login(cls, typed: str) -> "User | None":
+        """The account a mobile number (in any usual spelling) or a username names."""
+        typed = typed.strip()
+        if looks_like_phone(typed):  # usernames are never all digits
+            return cls.objects.filter(phone=normalise_phone(typed)).first()
+        return cls.objects.filter(username__iexact=typed).first()
 
     class Meta:
         verbose_name = _("User")

@@ -22,7 +22,6 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 
 from .models import OrgUnit, Role, User
-from .phones import looks_like_phone, normalise_phone
 from .requests import BoundedSearchMixin
 
 KINDS_WITH_POWERS = [
@@ -50,14 +49,6 @@ class UnitChoiceField(forms.ModelChoiceField):
         return f"{'　' * (unit.depth - 1)}{unit.name}（{unit.code}）"
 
 
-def find_account(typed: str) -> User | None:
-    """The account a mobile number (in any of the usual spellings) or a username names."""
-    typed = typed.strip()
-    if looks_like_phone(typed):
-        return User.objects.filter(phone=normalise_phone(typed)).first()
-    return User.objects.filter(username__iexact=typed).first()
-
-
 class RoleForm(WagtailAdminModelForm):
     account = forms.CharField(
         label=_("Account"),
@@ -78,7 +69,7 @@ class RoleForm(WagtailAdminModelForm):
 
     def clean_account(self):
         typed = self.cleaned_data["account"]
-        account = find_account(typed)
+        account = User.by_login(typed)
         if account is None:
             raise ValidationError(
                 _("No account has the mobile number or username “%(typed)s”."),

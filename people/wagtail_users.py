@@ -40,13 +40,13 @@ class DutiesFormMixin(forms.Form):  # a Form, so that its fields are declared on
 
     def __init__(self, *args, editor=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if "username" in self.fields:  # Wagtail's wording has no Chinese translation
-            self.fields["username"].help_text = _("Letters, digits and @ . + - _ only.")
+        if "username" in self.fields:  # Wagtail replaces the model's (translated) rule
+            self.fields["username"].help_text = User._meta.get_field("username").help_text
         if "groups" in self.fields:
             # Role groups follow roles (granted at 角色): a box here would give a unit's page
             # rights without the role, and a city has thousands of them.
             self.fields["groups"].queryset = self.fields["groups"].queryset.exclude(
-                name__contains=OrgUnit.ROLE_GROUP_SEPARATOR
+                OrgUnit.ROLE_GROUPS
             )
         if "is_superuser" in self.fields and not (editor is not None and editor.is_superuser):
             # A security administrator manages accounts, but never makes a system administrator.
@@ -57,7 +57,7 @@ class DutiesFormMixin(forms.Form):  # a Form, so that its fields are declared on
         groups = cleaned.get("groups")
         if groups is not None and self.instance.pk:
             # Keep the account's role groups, which the form does not show.
-            kept = self.instance.groups.filter(name__contains=OrgUnit.ROLE_GROUP_SEPARATOR)
+            kept = self.instance.groups.filter(OrgUnit.ROLE_GROUPS)
             cleaned["groups"] = groups = Group.objects.filter(
                 Q(pk__in=groups.values("pk")) | Q(pk__in=kept.values("pk"))
             )
@@ -184,7 +184,7 @@ class UserFilterSet(wagtail_views.UserFilterSet):
         # Who holds which role is the roles page's list (角色); thousands of unit groups here
         # would bury the duties.
         group = self.filters["group"]
-        group.queryset = group.queryset.exclude(name__contains=OrgUnit.ROLE_GROUP_SEPARATOR)
+        group.queryset = group.queryset.exclude(OrgUnit.ROLE_GROUPS)
 
 
 class IndexView(BoundedSearchMixin, wagtail_views.IndexView):
